@@ -1,0 +1,2 @@
+export * from './matmul.ts';
+export * from './colReduce.ts';

@@ -1,0 +1,88 @@
+import type { Component } from 'svelte';
+import type { Router } from './router.svelte.ts';
+import type { ComputeInfo } from './shared/computeInfo.svelte.ts';
+
+/** What every module page receives: the router (for shareable settings) and the compute report. */
+export interface ModulePageProps {
+  router: Router;
+  compute: ComputeInfo;
+}
+
+/**
+ * The modules the home page lists and the router serves. `ready` says whether the module's tool works
+ * today; planned ones get a page saying what they will do.
+ */
+export interface ModuleEntry {
+  route: string;
+  title: string;
+  summary: string;
+  ready: boolean;
+  load?: () => Promise<{ default: Component<ModulePageProps> }>;
+}
+
+export const MODULES: readonly ModuleEntry[] = [
+  {
+    route: '/pruning',
+    title: 'Structured pruning (FASP)',
+    summary: 'Prune OPT language models by columns and rows, restore by least squares, measure perplexity and speed-up.',
+    ready: false,
+  },
+  {
+    route: '/calibration',
+    title: 'Calibration-data study',
+    summary: 'Which calibration text makes pruning work best, including text the model writes itself.',
+    ready: false,
+  },
+  {
+    route: '/irs',
+    title: 'IRS placement on a map',
+    summary: 'Place passive and active reflecting surfaces on a campus map and see coverage change.',
+    ready: false,
+  },
+  {
+    route: '/synergy',
+    title: 'Muscle synergies',
+    summary: 'EMG envelopes to muscle synergies with NMF on the GPU; compare two conditions.',
+    ready: false,
+  },
+  {
+    route: '/qll',
+    title: 'Quantized label learning',
+    summary: 'Train on ambiguous images with one hard label each, using a class-wise positive-unlabelled risk.',
+    ready: false,
+  },
+  {
+    route: '/gradient-labels',
+    title: 'Gradient label leakage',
+    summary: 'Recover the labels of a federated client’s batch from its gradients, even with the last layer hidden.',
+    ready: false,
+  },
+  {
+    route: '/facility-pricing',
+    title: 'Facility pricing on a city graph',
+    summary: 'Price and place facilities on a real city’s road graph.',
+    ready: false,
+  },
+  {
+    route: '/ntk',
+    title: 'NTK regression',
+    summary: 'Neural-tangent-kernel regression next to the network it describes.',
+    ready: false,
+  },
+  {
+    route: '/brain-decoding',
+    title: 'Cross-subject brain decoding',
+    summary: 'Decode stimuli from one subject’s brain signals with a model trained on others.',
+    ready: false,
+  },
+  {
+    route: '/video-captioning',
+    title: 'Few-supervised video captioning',
+    summary: 'Caption videos from a handful of labelled examples.',
+    ready: false,
+  },
+];
+
+export function findModule(path: string): ModuleEntry | undefined {
+  return MODULES.find((entry) => entry.route === path);
+}
