@@ -1,0 +1,65 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../../scripts/chromium.ts';
+import { startStaticServer, type StaticServer } from '../../scripts/staticServer.ts';
+import { ISOLATION_HEADERS } from '../../src/lib/csp.ts';
+
+/**
+ * End-to-end harness: the built site (`dist/`, made by `npm run build` before this project runs)
+ * served on 127.0.0.1, Debian Chromium driving it. Each opened page records console errors, page
+ * errors and every request, so tests can assert "no errors" and "nothing outside the origin".
+ */
+export const REPO = path.resolve(import.meta.dirname, '../..');
+export const SCREENSHOTS = path.join(REPO, 'test-results', 'screenshots');
+
+export interface Site {
+  server: StaticServer;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+export async function openSite(options: { isolated?: boolean } = {}): Promise<Site> {
+  const dist = path.join(REPO, 'dist');
+  if (!existsSync(path.join(dist, 'index.html'))) throw new Error('dist/ is missing: run `npm run build` before the e2e tests');
+  const server = await startStaticServer({ root: dist, headers: options.isolated === false ? {} : ISOLATION_HEADERS });
+  const browser = await launchChromium();
+  return {
+    server,
+    browser,
+    close: async () => {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
+
+export interface WatchedPage {
+  page: Page;
+  consoleErrors: string[];
+  foreignRequests: string[];
+}
+
+export async function openPage(site: Site, hashRoute: string, options: { width?: number; search?: string } = {}): Promise<WatchedPage> {
+  const page = await site.browser.newPage({ viewport: { width: options.width ?? 1200, height: 900 } });
+  const consoleErrors: string[] = [];
+  const foreignRequests: string[] = [];
+  const origin = new URL(site.server.url).origin;
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
+  page.on('request', (request) => {
+    const url = request.url();
+    if (!url.startsWith('data:') && !url.startsWith('blob:') && new URL(url).origin !== origin) foreignRequests.push(url);
+  });
+  await page.goto(`${site.server.url}/${options.search ?? ''}#${hashRoute}`);
+  return { page, consoleErrors, foreignRequests };
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
