@@ -11,7 +11,10 @@ function demoWorker() {
 describe('worker plumbing', () => {
   it('an InputError keeps its name, message and detail across the worker boundary', async () => {
     const handle = demoWorker();
-    const error = await handle.api.failWithInputError().catch((e: unknown) => e as Error & { detail?: string });
+    const error = (await handle.api.failWithInputError().then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error & { detail?: string };
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe('InputError');
     expect(error.message).toBe('model.safetensors is truncated');
