@@ -10,13 +10,14 @@ export interface ModulePageProps {
 
 /**
  * The modules the home page lists and the router serves. `ready` says whether the module's tool works
- * today; planned ones get a page saying what they will do.
+ * today; `planned` marks modules whose work has not started. Pages not ready say what they will do.
  */
 export interface ModuleEntry {
   route: string;
   title: string;
   summary: string;
   ready: boolean;
+  planned?: boolean;
   load?: () => Promise<{ default: Component<ModulePageProps> }>;
 }
 
@@ -62,24 +63,28 @@ export const MODULES: readonly ModuleEntry[] = [
     title: 'Facility pricing on a city graph',
     summary: 'Price and place facilities on a real city’s road graph.',
     ready: false,
+    planned: true,
   },
   {
     route: '/ntk',
     title: 'NTK regression',
     summary: 'Neural-tangent-kernel regression next to the network it describes.',
     ready: false,
+    planned: true,
   },
   {
     route: '/brain-decoding',
     title: 'Cross-subject brain decoding',
     summary: 'Decode stimuli from one subject’s brain signals with a model trained on others.',
     ready: false,
+    planned: true,
   },
   {
     route: '/video-captioning',
     title: 'Few-supervised video captioning',
     summary: 'Caption videos from a handful of labelled examples.',
     ready: false,
+    planned: true,
   },
 ];
 

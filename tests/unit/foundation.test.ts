@@ -181,3 +181,17 @@ describe('byte formatting', () => {
     expect(formatBytes(154 * 1024 * 1024)).toBe('154.0 MiB');
   });
 });
+
+describe('chart helpers', () => {
+  it('drops points a log axis cannot show', async () => {
+    const { plottable } = await import('../../src/views/shared/chart.ts');
+    const points = [{ x: 0, y: 1 }, { x: 1, y: -1 }, { x: 2, y: Number.NaN }, { x: 3, y: 4 }];
+    expect(plottable(points, true, false)).toEqual([{ x: 1, y: -1 }, { x: 3, y: 4 }]);
+    expect(plottable(points, false, true)).toEqual([{ x: 0, y: 1 }, { x: 3, y: 4 }]);
+  });
+  it('reads out the point nearest to the pointer', async () => {
+    const { nearestByX } = await import('../../src/views/shared/chart.ts');
+    expect(nearestByX([{ x: 0, y: 1 }, { x: 10, y: 2 }], 7)).toEqual({ x: 10, y: 2 });
+    expect(nearestByX([], 7)).toBeUndefined();
+  });
+});
