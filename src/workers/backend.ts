@@ -16,7 +16,8 @@ export async function openBackend(override?: string | null, options: { debug?: b
   let gpu: GpuContext | null = null;
   if (forced !== 'cpu') {
     try {
-      gpu = await createGpuContext(gpuApi, { debug: options.debug });
+      // Dev builds check every dispatch for validation errors; production builds skip the cost.
+      gpu = await createGpuContext(gpuApi, { debug: options.debug ?? Boolean(import.meta.env?.DEV) });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       return { choice: { backend: 'cpu', adapter: null, reason: `WebGPU device could not be created: ${reason}` }, gpu: null };
