@@ -1,7 +1,8 @@
 import { adapterLabel } from '../src/lib/backend.ts';
 import { createGpuContext } from '../src/kernels/gpu.ts';
 import { tf, useTfBackend } from '../src/workers/tfBackend.ts';
-import { benchMatmul, type MatmulShape } from './matmul.ts';
+import { benchMatmul } from './matmul.ts';
+import type { MatmulShape } from './matmulShapes.ts';
 
 /** The matmul benchmark in a page: WGSL, tfjs-webgpu and tfjs-wasm side by side. */
 export async function run(args: Record<string, unknown>, log: (line: string) => void) {

@@ -2,6 +2,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { Rng } from '../src/lib/util/random.ts';
 import type { GpuContext } from '../src/kernels/gpu.ts';
 import { runMatmul } from '../src/kernels/matmul.ts';
+import type { MatmulShape, MatmulTiming } from './matmulShapes.ts';
 
 /**
  * Matmul GFLOP/s of our WGSL kernel next to TensorFlow.js `matMul` on its backends, on the same inputs,
@@ -9,20 +10,6 @@ import { runMatmul } from '../src/kernels/matmul.ts';
  * one read-back of the last, after a warm-up that compiles pipelines, so all implementations pay the
  * same fixed costs.
  */
-export interface MatmulShape {
-  label: string;
-  m: number;
-  k: number;
-  n: number;
-}
-
-export interface MatmulTiming {
-  shape: string;
-  impl: string;
-  ms: number;
-  gflops: number;
-}
-
 export interface MatmulBenchOptions {
   gpu: GpuContext | null;
   tf: typeof tfjs;
@@ -96,17 +83,3 @@ async function timeTf(tf: typeof tfjs, a: Float32Array, b: Float32Array, s: Matm
     tf.dispose([aT, bT]);
   }
 }
-
-export const MATMUL_SHAPES = {
-  quick: [
-    { label: 'square 128', m: 128, k: 128, n: 128 },
-    { label: 'odd 100×70·70×90', m: 100, k: 70, n: 90 },
-  ],
-  full: [
-    { label: 'square 256', m: 256, k: 256, n: 256 },
-    { label: 'square 512', m: 512, k: 512, n: 512 },
-    { label: 'square 1024', m: 1024, k: 1024, n: 1024 },
-    { label: 'OPT-125M qkv 128×768·768×768', m: 128, k: 768, n: 768 },
-    { label: 'OPT-125M fc1 512×768·768×3072', m: 512, k: 768, n: 3072 },
-  ],
-} satisfies Record<string, MatmulShape[]>;

@@ -1,5 +1,5 @@
 import type { Row } from './harness/report.ts';
-import type { MatmulShape, MatmulTiming } from './matmul.ts';
+import type { MatmulShape, MatmulTiming } from './matmulShapes.ts';
 
 /** One row per shape: GFLOP/s of each implementation and WGSL's ratio to each peer. */
 export function matmulRatioRows(shapes: MatmulShape[], timings: MatmulTiming[], impls: string[]): Row[] {

@@ -5,7 +5,7 @@
  */
 import { runBrowserBench } from './harness/browser.ts';
 import { formatTable, writeResults } from './harness/report.ts';
-import { MATMUL_SHAPES, type MatmulTiming } from './matmul.ts';
+import { MATMUL_SHAPES, type MatmulTiming } from './matmulShapes.ts';
 import { matmulRatioRows } from './matmulTable.ts';
 import type { AdapterSummary } from '../src/lib/backend.ts';
 

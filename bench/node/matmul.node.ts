@@ -11,7 +11,8 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { adapterLabel } from '../../src/lib/backend.ts';
 import { createGpuContext } from '../../src/kernels/gpu.ts';
 import { formatTable, machineDescription } from '../harness/report.ts';
-import { benchMatmul, MATMUL_SHAPES } from '../matmul.ts';
+import { benchMatmul } from '../matmul.ts';
+import { MATMUL_SHAPES } from '../matmulShapes.ts';
 import { matmulRatioRows } from '../matmulTable.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
