@@ -266,7 +266,8 @@ async function calibrateLayer<H, A>(runner: LayerRunner<H, A>, layer: number, hi
   };
   for (const h of hidden) {
     request.cancel.throwIfCancelled();
-    runner.release?.(await runner.runLayer(layer, h, { capture }));
+    const denseOutput = await runner.runLayer(layer, h, { capture });
+    runner.release?.(denseOutput);
     request.onWindow();
   }
   return { ffn: await sinks.ffn?.finish(), attention: await sinks.attention?.finish() };
