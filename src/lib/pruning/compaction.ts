@@ -7,13 +7,15 @@ import type { AttentionValueGroup, CoupledGroup } from './structure.ts';
  */
 
 /**
- * out[r, c] = matrix[rows[r], cols[c]] for a row-major [rowCount, colCount] matrix; an absent index
- * list keeps every row (or column) in order. CPU twin of src/kernels/pruning/gather.wgsl.
+ * out[r, c] = matrix[rows[r], cols[c]] for a row-major [rows, cols] matrix; an absent index list keeps
+ * every row (or column) in order. `diagonal` adds a value to the first `count` diagonal entries (how
+ * G_KK + λI is cut out of the Gram). CPU twin of src/kernels/pruning/gather.wgsl.
  */
 export function gatherSubmatrix(
   matrix: ArrayLike<number>,
   shape: { rows: number; cols: number },
   indices: { rows?: Int32Array; cols?: Int32Array },
+  diagonal: { shift: number; count?: number } = { shift: 0 },
 ): Float32Array {
   const { rows, cols } = shape;
   if (matrix.length < rows * cols) throw new RangeError(`gather: matrix has ${matrix.length} values, needs ${rows}×${cols}`);
@@ -26,6 +28,7 @@ export function gatherSubmatrix(
     const source = rowIndex[r] * cols;
     const target = r * colIndex.length;
     for (let c = 0; c < colIndex.length; c++) out[target + c] = matrix[source + colIndex[c]];
+    if (r < colIndex.length && r < (diagonal.count ?? rowIndex.length)) out[target + r] += diagonal.shift;
   }
   return out;
 }

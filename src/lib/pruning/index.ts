@@ -13,3 +13,4 @@ export * from './prunedConfig.ts';
 export * from './layerRunner.ts';
 export * from './pipeline.ts';
 export * from './tinyDecoder.ts';
+export * from './blockOps.ts';
