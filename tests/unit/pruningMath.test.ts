@@ -115,6 +115,15 @@ describe('calibration statistics', () => {
     expect(chunked.tokens).toBe(rows);
   });
 
+  it('mostly-zero chunks (after a ReLU) give the same Gram as dense ones', () => {
+    const [rows, width] = [40, 30];
+    const x = rng.fillNormal(new Float32Array(rows * width)).map((v) => (v > 1.3 ? v : 0)); // ~10% non-zero
+    const naive = new Float64Array(width * width);
+    for (let t = 0; t < rows; t++) for (let i = 0; i < width; i++) for (let j = 0; j < width; j++) naive[i * width + j] += x[t * width + i] * x[t * width + j];
+    expect(x.filter((v) => v !== 0).length).toBeLessThan(0.2 * rows * width); // the sparse path runs
+    expect(maxAbsDiff(statsOf(x, rows, width).gram!, naive)).toBeLessThan(1e-9);
+  });
+
   it('the f32 Gram twin accumulates xᵀx into both triangles', () => {
     const [rows, width] = [9, 6];
     const x = rng.fillNormal(new Float32Array(rows * width));

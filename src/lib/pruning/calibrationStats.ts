@@ -67,10 +67,45 @@ export class CalibrationStatsAccumulator {
 }
 
 /**
- * G[i, j] += Σ_t x[t, i] · x[t, j] for j ≥ i. The chunk is transposed first so every dot product runs
- * over two contiguous rows, and four rows i share each pass over row j (register blocking).
+ * Below this fraction of non-zeros a chunk is accumulated token by token over its non-zeros only:
+ * fc2's inputs come after a ReLU and are mostly zero in trained OPT models.
  */
+const SPARSE_DENSITY = 0.2;
+
+/** G[i, j] += Σ_t x[t, i] · x[t, j] for j ≥ i (the upper triangle). */
 function accumulateGramUpper(gram: Float64Array, x: Float32Array, rows: number, n: number): void {
+  let nonZeros = 0;
+  for (let i = 0; i < rows * n; i++) if (x[i] !== 0) nonZeros++;
+  if (nonZeros <= SPARSE_DENSITY * rows * n) accumulateGramSparse(gram, x, rows, n);
+  else accumulateGramDense(gram, x, rows, n);
+}
+
+/** One rank-1 update per token, restricted to its non-zero entries (ascending, so j ≥ i is a suffix). */
+function accumulateGramSparse(gram: Float64Array, x: Float32Array, rows: number, n: number): void {
+  const index = new Int32Array(n);
+  const value = new Float64Array(n);
+  for (let t = 0; t < rows; t++) {
+    let count = 0;
+    for (let j = 0; j < n; j++) {
+      const v = x[t * n + j];
+      if (v !== 0) {
+        index[count] = j;
+        value[count++] = v;
+      }
+    }
+    for (let a = 0; a < count; a++) {
+      const row = index[a] * n;
+      const va = value[a];
+      for (let b = a; b < count; b++) gram[row + index[b]] += va * value[b];
+    }
+  }
+}
+
+/**
+ * The chunk is transposed first so every dot product runs over two contiguous rows, and four rows i
+ * share each pass over row j (register blocking).
+ */
+function accumulateGramDense(gram: Float64Array, x: Float32Array, rows: number, n: number): void {
   const xt = new Float64Array(n * rows); // [n, rows]
   for (let t = 0; t < rows; t++) for (let j = 0; j < n; j++) xt[j * rows + t] = x[t * n + j];
   let i = 0;
