@@ -199,6 +199,20 @@ describe('the sequential pipeline', () => {
     expect(result.timingsMs.allocate).toBeGreaterThan(0);
   });
 
+  it('global allocation of a weight-only metric needs no calibration pass', async () => {
+    const model = new TinyDecoder(CONFIG);
+    let layerRuns = 0;
+    const counting = Object.assign(Object.create(model) as TinyDecoder, {
+      runLayer: (...args: Parameters<TinyDecoder['runLayer']>) => {
+        layerRuns++;
+        return model.runLayer(...args);
+      },
+    });
+    const result = await prune(counting, calibration, { method: 'magnitude', sparsity: 0.5, allocation: 'global' });
+    expect(result.config.ffn_dims.reduce((a, b) => a + b, 0)).toBe(3 * 24);
+    expect(layerRuns).toBe(3 * calibration.length); // the propagation only
+  });
+
   it('cancel stops the run and leaves the original weights intact', async () => {
     const model = new TinyDecoder(CONFIG);
     const before = await snapshot(model);

@@ -130,7 +130,10 @@ export async function prune<Hidden, Activation = Float32Array>(
         widths: { ffn: dense.ffn.width, attention: dense.attention.width },
         wanted: { ffn: keep.ffn < dense.ffn.width, attention: keep.attention < dense.attention.width },
         gram: plan.needs.gram,
-        onWindow: () => (done++, step(l, 'calibrating')),
+        onWindow: () => {
+          done++;
+          step(l, 'calibrating');
+        },
         cancel,
       });
       timings.calibrate += performance.now() - t;
@@ -196,7 +199,7 @@ function resolvePlan<A>(options: PruneOptions<A>, calibration: readonly Int32Arr
   for (const group of groups) if (!GROUP_NAMES.includes(group)) throw new InputError(`Unknown group "${String(group)}"`, `expected ${GROUP_NAMES.join(' or ')}`);
   const measureError = options.measureError ?? false;
   const needs = methodNeeds(options.method, { measureError });
-  if (needs.activations || allocation === 'global') {
+  if (needs.activations) {
     if (calibration.length === 0) throw new InputError('Calibration data is empty', `${options.method} needs at least one window of calibration tokens`);
     calibration.forEach((window, i) => {
       if (!(window instanceof Int32Array) || window.length === 0) throw new InputError(`Calibration window ${i} is empty or not an Int32Array of token ids`);
@@ -274,30 +277,34 @@ async function calibrateLayer<H, A>(runner: LayerRunner<H, A>, layer: number, hi
 }
 
 /**
- * Per-layer keep counts for 'global' allocation: one dense pass over the model collects each layer's
- * column scores (no Gram), then `globalKeepCounts` ranks them across layers.
+ * Per-layer keep counts for 'global' allocation: each layer's column scores on the dense model (one
+ * pass over the calibration windows, without the Gram; none for the weight-only metrics), ranked across
+ * layers by `globalKeepCounts`.
  */
 async function allocateGlobally<H, A>(runner: LayerRunner<H, A>, calibration: readonly Int32Array[], plan: Plan<A>, progress: ProgressCallback, cancel: CancelFlag): Promise<Record<GroupName, number[]>> {
   const scores: Record<GroupName, Float64Array[]> = { ffn: [], attention: [] };
   const numLayers = runner.numLayers;
-  const hidden = await embedAll(runner, calibration, progress, cancel);
+  const usesActivations = methodNeeds(plan.method).activations;
+  const hidden = usesActivations ? await embedAll(runner, calibration, progress, cancel) : [];
   try {
     for (let l = 0; l < numLayers; l++) {
       await checkpoint(cancel);
       const dense = await runner.getLayer(l);
       validateLayer(dense, `layer ${l}`);
-      const sinks = plan.needs.activations
-        ? { ffn: plan.stats(dense.ffn.width, { gram: false }), attention: plan.stats(dense.attention.width, { gram: false }) }
-        : undefined;
-      const capture: LayerCapture<A> | undefined = sinks && { fc2Input: (x, rows) => sinks.ffn.add(x, rows), outProjInput: (x, rows) => sinks.attention.add(x, rows) };
-      for (let w = 0; w < hidden.length; w++) {
-        cancel.throwIfCancelled();
-        const next = await runner.runLayer(l, hidden[w], { capture });
-        runner.release?.(hidden[w]);
-        hidden[w] = next;
-        progress({ phase: 'allocate', done: l * hidden.length + w + 1, total: numLayers * hidden.length, message: `layer ${l + 1}/${numLayers}` });
+      const stats: Record<GroupName, CalibrationStats | undefined> = { ffn: undefined, attention: undefined };
+      if (usesActivations) {
+        const sinks = { ffn: plan.stats(dense.ffn.width, { gram: false }), attention: plan.stats(dense.attention.width, { gram: false }) };
+        const capture: LayerCapture<A> = { fc2Input: (x, rows) => sinks.ffn.add(x, rows), outProjInput: (x, rows) => sinks.attention.add(x, rows) };
+        for (let w = 0; w < hidden.length; w++) {
+          cancel.throwIfCancelled();
+          const next = await runner.runLayer(l, hidden[w], { capture });
+          runner.release?.(hidden[w]);
+          hidden[w] = next;
+          progress({ phase: 'allocate', done: l * hidden.length + w + 1, total: numLayers * hidden.length, message: `layer ${l + 1}/${numLayers}` });
+        }
+        stats.ffn = await sinks.ffn.finish();
+        stats.attention = await sinks.attention.finish();
       }
-      const stats = { ffn: await sinks?.ffn.finish(), attention: await sinks?.attention.finish() };
       for (const name of GROUP_NAMES) scores[name].push(scoreGroup(plan.method, dense[name], stats[name], { layerIndex: l, groupName: name, settings: plan.settings }));
     }
   } finally {
