@@ -120,7 +120,7 @@ describe('exactness of the coupled structure', () => {
 });
 
 describe('restoration against Wanda-sp', () => {
-  it('with restoration the layer output error on calibration data is ≤ that of Wanda-sp at every s', async () => {
+  it('with restoration (with or without the bias refit) the layer output error on calibration data is ≤ that of Wanda-sp at every s', async () => {
     const model = new TinyDecoder(CONFIG);
     const stats = await denseStats(model);
     let faspTotal = 0;
@@ -135,10 +135,12 @@ describe('restoration against Wanda-sp', () => {
           measureError: true,
         };
         const restored = await METHODS.fasp(input);
+        const withBias = await METHODS.fasp({ ...input, settings: { refitBias: true } });
         const plain = await METHODS['wanda-sp'](input);
         for (const group of ['ffn', 'attention'] as const) {
           expect([...restored.report[group].kept]).toEqual([...plain.report[group].kept]);
           expect(restored.report[group].outputError!).toBeLessThanOrEqual(plain.report[group].outputError! + 1e-12);
+          expect(withBias.report[group].outputError!).toBeLessThanOrEqual(plain.report[group].outputError! + 1e-12);
           expect(restored.report[group].relativeResidual!).toBeLessThan(1e-8);
           faspTotal += restored.report[group].outputError!;
           wandaTotal += plain.report[group].outputError!;
