@@ -1,0 +1,317 @@
+import { checkpoint, neverCancelled, type CancelFlag } from '../cancel.ts';
+import { InputError } from '../errors.ts';
+import type { ProgressCallback } from '../progress.ts';
+import { defaultBounds, globalKeepCounts, validateBounds, type AllocationMode, type SparsityBounds } from './allocation.ts';
+import type { CalibrationStats } from './calibrationStats.ts';
+import { cpuStatsFactory, type LayerCapture, type LayerRunner, type StatsFactory, type StatsSink } from './layerRunner.ts';
+import { METHODS, methodNeeds, PRUNE_METHODS, resolveSettings, scoreGroup, type GroupReport, type MethodSettings, type PruneMethodName, type RestorationSolver } from './methods.ts';
+import { prunedConfigFields, type PrunedConfigFields } from './prunedConfig.ts';
+import { GROUP_NAMES, groupParamCount, validateLayer, type GroupName, type PrunableLayer } from './structure.ts';
+import { keepCountFor, validateSparsity } from './topK.ts';
+
+/**
+ * The sequential pruning pipeline (issue #4): for each decoder layer l in order,
+ *   1. calibrate  run layer l (dense) on every calibration window, streaming the inputs of out_proj and
+ *                 fc2 into their statistics (X has passed through the already pruned layers < l);
+ *   2. prune      score, select, restore/compensate and compact both coupled groups of layer l;
+ *   3. propagate  run the pruned layer l on every window: these are layer l + 1's inputs.
+ * as Wanda and SparseGPT do. Memory: the hidden states of all windows (carried between layers) plus
+ * O(width²) statistics; activations are never kept. The model is never modified (see LayerRunner).
+ */
+export interface PruneOptions<Activation = Float32Array> {
+  method: PruneMethodName;
+  /** Fraction of FFN channels and of value channels removed, in [0, 0.9]. */
+  sparsity: number;
+  /** 'uniform' (default): s in every layer; 'global': per-layer sparsity from a ranking (allocation.ts). */
+  allocation?: AllocationMode;
+  /** Per-layer sparsity range for 'global' (default s ± 0.2 within [0, 0.9]). */
+  layerSparsityBounds?: SparsityBounds;
+  /** Which coupled groups to prune (default both). */
+  groups?: readonly GroupName[];
+  settings?: Partial<MethodSettings>;
+  /** Report each consumer's output error on the calibration data (adds the Gram to every method). */
+  measureError?: boolean;
+  solver?: RestorationSolver;
+  /** Where statistics accumulate; CPU float64 by default (then `Activation` is Float32Array). */
+  stats?: StatsFactory<Activation>;
+}
+
+export interface LayerReport extends Record<GroupName, GroupReport> {
+  layer: number;
+}
+
+export interface PhaseTimingsMs {
+  embed: number;
+  allocate: number;
+  calibrate: number;
+  score: number;
+  select: number;
+  restore: number;
+  compact: number;
+  error: number;
+  propagate: number;
+  total: number;
+}
+
+export interface PruneResult {
+  method: PruneMethodName;
+  sparsity: number;
+  /** The pruned coupled groups of every layer (install them with `applyPrunedLayers`). */
+  layers: PrunableLayer[];
+  config: PrunedConfigFields;
+  reports: LayerReport[];
+  /** Parameters of the coupled groups (fc1, fc2, v_proj, out_proj with biases) before and after. */
+  groupParams: { before: number; after: number };
+  calibrationTokens: number;
+  timingsMs: PhaseTimingsMs;
+}
+
+interface Plan<A> {
+  method: PruneMethodName;
+  sparsity: number;
+  allocation: AllocationMode;
+  bounds: SparsityBounds;
+  groups: readonly GroupName[];
+  settings: MethodSettings;
+  needs: { activations: boolean; gram: boolean };
+  measureError: boolean;
+  stats: StatsFactory<A>;
+  solver?: RestorationSolver;
+}
+
+export async function prune<Hidden, Activation = Float32Array>(
+  runner: LayerRunner<Hidden, Activation>,
+  calibration: readonly Int32Array[],
+  options: PruneOptions<Activation>,
+  progress: ProgressCallback = () => {},
+  cancel: CancelFlag = neverCancelled,
+): Promise<PruneResult> {
+  const plan = resolvePlan(options, calibration);
+  const startedMs = performance.now();
+  const timings: PhaseTimingsMs = { embed: 0, allocate: 0, calibrate: 0, score: 0, select: 0, restore: 0, compact: 0, error: 0, propagate: 0, total: 0 };
+  const numLayers = runner.numLayers;
+
+  let keepByLayer: Record<GroupName, number[]> | undefined;
+  if (plan.allocation === 'global' && plan.sparsity > 0) {
+    const t = performance.now();
+    keepByLayer = await allocateGlobally(runner, calibration, plan, progress, cancel);
+    timings.allocate = performance.now() - t;
+  }
+
+  let hidden: Hidden[] = [];
+  try {
+    let t = performance.now();
+    hidden = await embedAll(runner, calibration, progress, cancel);
+    timings.embed = performance.now() - t;
+
+    const windows = calibration.length;
+    const total = numLayers * (2 * windows + 1);
+    let done = 0;
+    const step = (layer: number, what: string) => progress({ phase: 'prune', done, total, message: `layer ${layer + 1}/${numLayers}: ${what}` });
+    const layers: PrunableLayer[] = [];
+    const reports: LayerReport[] = [];
+    let before = 0;
+    let after = 0;
+
+    for (let l = 0; l < numLayers; l++) {
+      await checkpoint(cancel);
+      const dense = await runner.getLayer(l);
+      validateLayer(dense, `layer ${l}`);
+      const keep = {
+        ffn: keepFor(plan, 'ffn', dense.ffn.width, keepByLayer?.ffn[l]),
+        attention: keepFor(plan, 'attention', dense.attention.width, keepByLayer?.attention[l]),
+      };
+
+      // 1. calibrate: statistics of the consumers' inputs, on the dense layer l.
+      t = performance.now();
+      step(l, 'calibrating');
+      const stats = await calibrateLayer(runner, l, hidden, {
+        plan,
+        widths: { ffn: dense.ffn.width, attention: dense.attention.width },
+        wanted: { ffn: keep.ffn < dense.ffn.width, attention: keep.attention < dense.attention.width },
+        gram: plan.needs.gram,
+        onWindow: () => {
+          done++;
+          step(l, 'calibrating');
+        },
+        cancel,
+      });
+      timings.calibrate += performance.now() - t;
+
+      // 2. prune both coupled groups.
+      step(l, `pruning with ${plan.method}`);
+      const result = await METHODS[plan.method]({
+        layer: dense,
+        layerIndex: l,
+        stats,
+        keep,
+        settings: plan.settings,
+        measureError: plan.measureError,
+        solver: plan.solver,
+      });
+      done++;
+      for (const name of GROUP_NAMES) {
+        for (const phase of ['score', 'select', 'restore', 'compact', 'error'] as const) timings[phase] += result.report[name].timingsMs[phase];
+      }
+
+      // 3. propagate: the pruned layer's outputs are the next layer's inputs.
+      t = performance.now();
+      for (let w = 0; w < windows; w++) {
+        cancel.throwIfCancelled();
+        const next = await runner.runLayer(l, hidden[w], { weights: result.layer });
+        runner.release?.(hidden[w]);
+        hidden[w] = next;
+        done++;
+        step(l, 'propagating');
+      }
+      timings.propagate += performance.now() - t;
+
+      layers.push(result.layer);
+      reports.push({ layer: l, ...result.report });
+      before += groupParamCount(dense.ffn) + groupParamCount(dense.attention);
+      after += groupParamCount(result.layer.ffn) + groupParamCount(result.layer.attention);
+    }
+    timings.total = performance.now() - startedMs;
+    return {
+      method: plan.method,
+      sparsity: plan.sparsity,
+      layers,
+      config: prunedConfigFields(layers),
+      reports,
+      groupParams: { before, after },
+      calibrationTokens: calibration.reduce((sum, window) => sum + window.length, 0),
+      timingsMs: timings,
+    };
+  } finally {
+    for (const h of hidden) runner.release?.(h);
+  }
+}
+
+function resolvePlan<A>(options: PruneOptions<A>, calibration: readonly Int32Array[]): Plan<A> {
+  if (!PRUNE_METHODS.includes(options.method)) {
+    throw new InputError(`Unknown pruning method "${String(options.method)}"`, `expected one of ${PRUNE_METHODS.join(', ')}`);
+  }
+  const sparsity = validateSparsity(options.sparsity);
+  const allocation = options.allocation ?? 'uniform';
+  if (allocation !== 'uniform' && allocation !== 'global') throw new InputError(`allocation must be 'uniform' or 'global'`, `got ${String(allocation)}`);
+  const bounds = allocation === 'global' ? validateBounds(options.layerSparsityBounds ?? defaultBounds(sparsity), sparsity) : defaultBounds(sparsity);
+  const groups = options.groups ?? GROUP_NAMES;
+  for (const group of groups) if (!GROUP_NAMES.includes(group)) throw new InputError(`Unknown group "${String(group)}"`, `expected ${GROUP_NAMES.join(' or ')}`);
+  const measureError = options.measureError ?? false;
+  const needs = methodNeeds(options.method, { measureError });
+  if (needs.activations) {
+    if (calibration.length === 0) throw new InputError('Calibration data is empty', `${options.method} needs at least one window of calibration tokens`);
+    calibration.forEach((window, i) => {
+      if (!(window instanceof Int32Array) || window.length === 0) throw new InputError(`Calibration window ${i} is empty or not an Int32Array of token ids`);
+    });
+  }
+  return {
+    method: options.method,
+    sparsity,
+    allocation,
+    bounds,
+    groups,
+    settings: resolveSettings(options.settings),
+    needs,
+    measureError,
+    stats: options.stats ?? (cpuStatsFactory as unknown as StatsFactory<A>),
+    solver: options.solver,
+  };
+}
+
+function keepFor<A>(plan: Plan<A>, group: GroupName, width: number, allocated: number | undefined): number {
+  if (!plan.groups.includes(group)) return width;
+  return allocated ?? keepCountFor(width, plan.sparsity);
+}
+
+async function embedAll<H, A>(runner: LayerRunner<H, A>, calibration: readonly Int32Array[], progress: ProgressCallback, cancel: CancelFlag): Promise<H[]> {
+  const hidden: H[] = [];
+  try {
+    for (let w = 0; w < calibration.length; w++) {
+      cancel.throwIfCancelled();
+      hidden.push(await runner.embed(calibration[w]));
+      progress({ phase: 'embed', done: w + 1, total: calibration.length });
+    }
+    return hidden;
+  } catch (error) {
+    for (const h of hidden) runner.release?.(h);
+    throw error;
+  }
+}
+
+interface CalibrateRequest<A> {
+  plan: Plan<A>;
+  widths: Record<GroupName, number>;
+  /** Groups that lose channels in this layer (only they need statistics). */
+  wanted: Record<GroupName, boolean>;
+  gram: boolean;
+  onWindow: () => void;
+  cancel: CancelFlag;
+}
+
+/**
+ * Runs dense layer `layer` over every window and streams its consumers' inputs into statistics. Returns
+ * undefined for a group that needs none. The layer's outputs are discarded (they are dense).
+ */
+async function calibrateLayer<H, A>(runner: LayerRunner<H, A>, layer: number, hidden: H[], request: CalibrateRequest<A>): Promise<Record<GroupName, CalibrationStats | undefined>> {
+  const { plan, widths, wanted } = request;
+  const sinks: Partial<Record<GroupName, StatsSink<A>>> = {};
+  if (plan.needs.activations) {
+    for (const name of plan.groups) if (wanted[name]) sinks[name] = plan.stats(widths[name], { gram: request.gram });
+  }
+  if (!sinks.ffn && !sinks.attention) {
+    hidden.forEach(() => request.onWindow());
+    return { ffn: undefined, attention: undefined };
+  }
+  const capture: LayerCapture<A> = {
+    fc2Input: sinks.ffn ? (x, rows) => sinks.ffn!.add(x, rows) : undefined,
+    outProjInput: sinks.attention ? (x, rows) => sinks.attention!.add(x, rows) : undefined,
+  };
+  for (const h of hidden) {
+    request.cancel.throwIfCancelled();
+    const denseOutput = await runner.runLayer(layer, h, { capture });
+    runner.release?.(denseOutput);
+    request.onWindow();
+  }
+  return { ffn: await sinks.ffn?.finish(), attention: await sinks.attention?.finish() };
+}
+
+/**
+ * Per-layer keep counts for 'global' allocation: each layer's column scores on the dense model (one
+ * pass over the calibration windows, without the Gram; none for the weight-only metrics), ranked across
+ * layers by `globalKeepCounts`.
+ */
+async function allocateGlobally<H, A>(runner: LayerRunner<H, A>, calibration: readonly Int32Array[], plan: Plan<A>, progress: ProgressCallback, cancel: CancelFlag): Promise<Record<GroupName, number[]>> {
+  const scores: Record<GroupName, Float64Array[]> = { ffn: [], attention: [] };
+  const numLayers = runner.numLayers;
+  const usesActivations = methodNeeds(plan.method).activations;
+  const hidden = usesActivations ? await embedAll(runner, calibration, progress, cancel) : [];
+  try {
+    for (let l = 0; l < numLayers; l++) {
+      await checkpoint(cancel);
+      const dense = await runner.getLayer(l);
+      validateLayer(dense, `layer ${l}`);
+      const stats: Record<GroupName, CalibrationStats | undefined> = { ffn: undefined, attention: undefined };
+      if (usesActivations) {
+        const sinks = { ffn: plan.stats(dense.ffn.width, { gram: false }), attention: plan.stats(dense.attention.width, { gram: false }) };
+        const capture: LayerCapture<A> = { fc2Input: (x, rows) => sinks.ffn.add(x, rows), outProjInput: (x, rows) => sinks.attention.add(x, rows) };
+        for (let w = 0; w < hidden.length; w++) {
+          cancel.throwIfCancelled();
+          const next = await runner.runLayer(l, hidden[w], { capture });
+          runner.release?.(hidden[w]);
+          hidden[w] = next;
+          progress({ phase: 'allocate', done: l * hidden.length + w + 1, total: numLayers * hidden.length, message: `layer ${l + 1}/${numLayers}` });
+        }
+        stats.ffn = await sinks.ffn.finish();
+        stats.attention = await sinks.attention.finish();
+      }
+      for (const name of GROUP_NAMES) scores[name].push(scoreGroup(plan.method, dense[name], stats[name], { layerIndex: l, groupName: name, settings: plan.settings }));
+    }
+  } finally {
+    for (const h of hidden) runner.release?.(h);
+  }
+  return {
+    ffn: globalKeepCounts(scores.ffn, plan.sparsity, plan.bounds),
+    attention: globalKeepCounts(scores.attention, plan.sparsity, plan.bounds),
+  };
+}

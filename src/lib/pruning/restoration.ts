@@ -1,0 +1,120 @@
+import { InputError } from '../errors.ts';
+import type { CalibrationStats } from './calibrationStats.ts';
+import { choleskyFactor, NotPositiveDefinite, relativeResidual, solveRightCholesky } from './cholesky.ts';
+import { gatherSubmatrix } from './compaction.ts';
+import { complementOf } from './topK.ts';
+
+/**
+ * FASP's restoration (issue #4, §3). With G = XᵀX over the calibration tokens, kept set K and dropped
+ * set D of the consumer's input columns:
+ *
+ *   W'_{:,K} = W_{:,K} + W_{:,D} · G_{D,K} · (G_{K,K} + λI)⁻¹,   λ = δ · mean(diag G_{K,K})
+ *
+ * With λ = 0 this is the least-squares fit of the dense output X·Wᵀ on the kept inputs X_{:,K}
+ * (normal equations: W'_K G_KK = W G_{:,K} = W_K G_KK + W_D G_DK). The damping only regularises the
+ * compensation term, so nothing changes when D is empty.
+ *
+ * `refitBias` augments X with a constant column (the bias is the weight of that column): its Gram row
+ * is (colSum, T), it is always kept, and it is not damped, so the bias takes up the mean of what the
+ * dropped channels contributed. Everything here is float64.
+ */
+export interface RestorationOptions {
+  /** δ in λ = δ·mean(diag G_KK); 0 gives the exact least-squares fit (needs G_KK non-singular). */
+  dampingDelta: number;
+  refitBias: boolean;
+}
+
+export const DEFAULT_DAMPING_DELTA = 0.01;
+
+export interface RestorationInput {
+  weight: Float32Array; // [dOut, n]
+  bias: Float32Array; // [dOut]
+  dOut: number;
+  n: number;
+  /** Ascending. */
+  kept: Int32Array;
+  stats: CalibrationStats;
+}
+
+export interface RestorationResult {
+  weightKept: Float32Array; // [dOut, |K|]
+  bias: Float32Array; // [dOut]
+  lambda: number;
+  /** ‖Z·A − M‖_F / ‖M‖_F of the solve Z·(G_KK + λI) = W_D·G_DK. */
+  relativeResidual: number;
+  timingsMs: { assemble: number; factor: number; solve: number };
+}
+
+export function restoreCpu(input: RestorationInput, options: RestorationOptions): RestorationResult {
+  const { weight, bias, dOut, n, kept, stats } = input;
+  const gram = stats.gram;
+  if (!gram || stats.width !== n) throw new RangeError(`restoration: needs the Gram of width ${n}`);
+  if (!(options.dampingDelta >= 0)) throw new InputError('damping δ must be a non-negative number', `got ${options.dampingDelta}`);
+  const dropped = complementOf(kept, n);
+  const keptCount = kept.length;
+  const lambda = options.dampingDelta * meanDiagonal(gram, n, kept);
+  const timingsMs = { assemble: 0, factor: 0, solve: 0 };
+  if (dropped.length === 0) {
+    return { weightKept: gatherSubmatrix(weight, { rows: dOut, cols: n }, { cols: kept }), bias: bias.slice(), lambda, relativeResidual: 0, timingsMs };
+  }
+
+  let started = performance.now();
+  // Augmented kept set: the kept columns, then (with refitBias) the constant column, index n.
+  const size = keptCount + (options.refitBias ? 1 : 0);
+  const gramAt = (i: number, j: number): number => {
+    if (i < n && j < n) return gram[i * n + j];
+    if (i < n) return stats.colSum[i];
+    if (j < n) return stats.colSum[j];
+    return stats.tokens;
+  };
+  const keptAugmented = Int32Array.from({ length: size }, (_, c) => (c < keptCount ? kept[c] : n));
+  const a = new Float64Array(size * size); // G_KK + λI  [size, size]
+  for (let r = 0; r < size; r++) {
+    for (let c = 0; c < size; c++) a[r * size + c] = gramAt(keptAugmented[r], keptAugmented[c]);
+    if (r < keptCount) a[r * size + r] += lambda;
+  }
+  const gramDK = new Float64Array(dropped.length * size); // G_{D,K}  [|D|, size]
+  dropped.forEach((d, p) => {
+    for (let c = 0; c < size; c++) gramDK[p * size + c] = gramAt(d, keptAugmented[c]);
+  });
+  const m = new Float64Array(dOut * size); // W_D · G_DK  [dOut, size]
+  for (let r = 0; r < dOut; r++) {
+    const out = r * size;
+    for (let p = 0; p < dropped.length; p++) {
+      const w = weight[r * n + dropped[p]];
+      if (w === 0) continue;
+      const g = p * size;
+      for (let c = 0; c < size; c++) m[out + c] += w * gramDK[g + c];
+    }
+  }
+  timingsMs.assemble = performance.now() - started;
+
+  started = performance.now();
+  let l: Float64Array;
+  try {
+    l = choleskyFactor(a, size);
+  } catch (error) {
+    if (!(error instanceof NotPositiveDefinite)) throw error;
+    throw new InputError('Restoration failed: G_KK + λI is not positive definite', `${error.message}. Increase the damping δ (now ${options.dampingDelta}) or use more calibration tokens.`);
+  }
+  timingsMs.factor = performance.now() - started;
+
+  started = performance.now();
+  const z = solveRightCholesky(l, size, m, dOut); // (G_KK + λI)⁻¹ applied from the right  [dOut, size]
+  const weightKept = new Float32Array(dOut * keptCount);
+  const newBias = bias.slice();
+  for (let r = 0; r < dOut; r++) {
+    for (let c = 0; c < keptCount; c++) weightKept[r * keptCount + c] = weight[r * n + kept[c]] + z[r * size + c];
+    if (options.refitBias) newBias[r] = bias[r] + z[r * size + keptCount];
+  }
+  const residual = relativeResidual(z, a, m, dOut, size);
+  timingsMs.solve = performance.now() - started;
+  return { weightKept, bias: newBias, lambda, relativeResidual: residual, timingsMs };
+}
+
+function meanDiagonal(gram: Float64Array, n: number, kept: Int32Array): number {
+  if (kept.length === 0) return 0;
+  let sum = 0;
+  for (const j of kept) sum += gram[j * n + j];
+  return sum / kept.length;
+}
