@@ -23,7 +23,7 @@ export interface NmfSettings {
   /** Random starts per k; multiplicative updates find local optima, so the best of many is kept. */
   restarts: number;
   maxIterations: number;
-  /** Converged when |VAF − VAF at the previous check| ≤ tolerance · |VAF|. */
+  /** Converged when |VAF − VAF at the previous check| < tolerance · |VAF| (0: run every iteration). */
   tolerance: number;
   /** Iterations between convergence checks (also how often the GPU path reads back its status). */
   checkEvery: number;
@@ -163,7 +163,7 @@ export interface FitControl {
 /** The convergence rule shared by all backends; returns the new "VAF at last check" and the verdict. */
 export function convergenceCheck(iteration: number, vaf: number, vafAtCheck: number, control: FitControl): { vafAtCheck: number; converged: boolean } {
   if (iteration % control.checkEvery !== 0) return { vafAtCheck, converged: false };
-  return { vafAtCheck: vaf, converged: Math.abs(vaf - vafAtCheck) <= control.tolerance * Math.abs(vaf) };
+  return { vafAtCheck: vaf, converged: Math.abs(vaf - vafAtCheck) < control.tolerance * Math.abs(vaf) };
 }
 
 /**
@@ -347,16 +347,20 @@ export class BestFits {
     this.iterations = Array.from({ length: settings.kMax }, () => new Array(settings.restarts).fill(0));
   }
 
-  /** Records a restart's VAF; returns true when it is the best so far for its k (worth reading back). */
-  offer(k: number, restart: number, vaf: number, iterations: number): boolean {
+  /** Records a restart's VAF and iteration count. */
+  record(k: number, restart: number, vaf: number, iterations: number): void {
     this.vafs[k - 1][restart] = vaf;
     this.iterations[k - 1][restart] = iterations;
-    const current = this.best[k - 1];
-    return current === undefined || vaf > current.vaf;
+  }
+
+  /** VAF of the best fit kept so far for k (−∞ when none): a fit worth reading back must beat it. */
+  bestVaf(k: number): number {
+    return this.best[k - 1]?.vaf ?? -Infinity;
   }
 
   add(fit: NmfFit): void {
-    if (this.offer(fit.k, fit.restart, fit.vaf, fit.iterations)) this.best[fit.k - 1] = fit;
+    this.record(fit.k, fit.restart, fit.vaf, fit.iterations);
+    if (fit.vaf > this.bestVaf(fit.k)) this.best[fit.k - 1] = fit;
   }
 
   finish(backend: NmfRun['backend']): NmfRun {
