@@ -12,3 +12,4 @@ export * from './sparseness.ts';
 export * from './topomap.ts';
 export * from './simulate.ts';
 export * from './study.ts';
+export * from './recordingAnalysis.ts';
