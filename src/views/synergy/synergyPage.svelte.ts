@@ -7,6 +7,7 @@ import { DEFAULT_DESIGN } from '../../lib/synergy/simulate.ts';
 import { DEFAULT_STUDY_SETTINGS, type StudyResult } from '../../lib/synergy/study.ts';
 import type { Interpolation, MapPoint } from '../../lib/synergy/topomap.ts';
 import { WorkerHandle, type RunningJob } from '../../workers/client.ts';
+import type { JobPort } from '../../workers/job.ts';
 import type { RecordingSource, SynergyApi } from '../../workers/synergy.worker.ts';
 import type { Router } from '../router.svelte.ts';
 
@@ -32,6 +33,11 @@ export const SHIPPED_TRIALS = [
   { file: 'flx01.exp', label: 'Flexion, unloaded' },
   { file: 'flx21.exp', label: 'Flexion, loaded' },
 ];
+
+/** The job port minus its progress callback, which must travel as its own argument (see synergy.worker.ts). */
+function withoutProgress(port: JobPort): Omit<JobPort, 'progress'> {
+  return { jobId: port.jobId, cancelBuffer: port.cancelBuffer };
+}
 
 export class SynergyPageState {
   settings = $state<Settings>({ ...DEFAULTS });
@@ -74,7 +80,7 @@ export class SynergyPageState {
       durationThreshold: s.duration,
       map: { method: s.map },
     };
-    const outcome = await this.start((api, port) => api.study(design, settings, undefined, this.override, port));
+    const outcome = await this.start((api, port) => api.study(design, settings, undefined, this.override, withoutProgress(port), port.progress));
     if (outcome) {
       this.study = outcome.result;
       this.backend = outcome.backend;
@@ -93,7 +99,7 @@ export class SynergyPageState {
       nmf: { ...DEFAULT_NMF, kMax: Math.min(8, s.kmax + 3), restarts: s.restarts },
       vafThreshold: s.threshold,
     };
-    const outcome = await this.start((api, port) => api.recording(source, settings, this.override, port));
+    const outcome = await this.start((api, port) => api.recording(source, settings, this.override, withoutProgress(port), port.progress));
     if (outcome) {
       this.recording = outcome.result;
       this.backend = outcome.backend;
