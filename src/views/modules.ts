@@ -44,7 +44,8 @@ export const MODULES: readonly ModuleEntry[] = [
     route: '/synergy',
     title: 'Muscle synergies',
     summary: 'EMG envelopes to muscle synergies with NMF on the GPU; compare two conditions.',
-    ready: false,
+    ready: true,
+    load: () => import('./synergy/SynergyPage.svelte'),
   },
   {
     route: '/qll',

@@ -1,0 +1,148 @@
+import type { BackendChoice } from '../../lib/backend.ts';
+import { isCancelled } from '../../lib/errors.ts';
+import type { Progress } from '../../lib/progress.ts';
+import { DEFAULT_NMF } from '../../lib/synergy/nmf.ts';
+import type { RecordingAnalysis } from '../../lib/synergy/recordingAnalysis.ts';
+import { DEFAULT_DESIGN } from '../../lib/synergy/simulate.ts';
+import { DEFAULT_STUDY_SETTINGS, type StudyResult } from '../../lib/synergy/study.ts';
+import type { Interpolation, MapPoint } from '../../lib/synergy/topomap.ts';
+import { WorkerHandle, type RunningJob } from '../../workers/client.ts';
+import type { JobPort } from '../../workers/job.ts';
+import type { RecordingSource, SynergyApi } from '../../workers/synergy.worker.ts';
+import type { Router } from '../router.svelte.ts';
+
+/** Settings a link can share (the URL hash), with their defaults. */
+export const DEFAULTS = {
+  tab: 'study' as 'study' | 'emg',
+  seed: DEFAULT_DESIGN.seed,
+  participants: DEFAULT_DESIGN.participants,
+  gain: DEFAULT_DESIGN.synergy1Gain,
+  kmax: DEFAULT_STUDY_SETTINGS.nmf.kMax,
+  restarts: DEFAULT_STUDY_SETTINGS.nmf.restarts,
+  threshold: DEFAULT_STUDY_SETTINGS.vafThreshold,
+  lowpass: DEFAULT_STUDY_SETTINGS.envelope.lowPassHz,
+  duration: DEFAULT_STUDY_SETTINGS.durationThreshold,
+  map: 'idw' as Interpolation,
+  trial: 'abd01.exp',
+};
+export type Settings = typeof DEFAULTS;
+
+export const SHIPPED_TRIALS = [
+  { file: 'abd01.exp', label: 'Abduction, unloaded' },
+  { file: 'abd21.exp', label: 'Abduction, loaded' },
+  { file: 'flx01.exp', label: 'Flexion, unloaded' },
+  { file: 'flx21.exp', label: 'Flexion, loaded' },
+];
+
+/** The job port minus its progress callback, which must travel as its own argument (see synergy.worker.ts). */
+function withoutProgress(port: JobPort): Omit<JobPort, 'progress'> {
+  return { jobId: port.jobId, cancelBuffer: port.cancelBuffer };
+}
+
+export class SynergyPageState {
+  settings = $state<Settings>({ ...DEFAULTS });
+  progress = $state.raw<Progress | undefined>();
+  error = $state.raw<unknown>();
+  running = $state(false);
+  study = $state.raw<StudyResult | undefined>();
+  recording = $state.raw<RecordingAnalysis | undefined>();
+  backend = $state.raw<BackendChoice | undefined>();
+  /** A file the user dropped replaces the shipped trial until cleared. */
+  droppedFile = $state.raw<{ name: string; text: string; raw: boolean } | undefined>();
+  private job: RunningJob<unknown> | undefined;
+  private readonly worker = new WorkerHandle<SynergyApi>(
+    () => new Worker(new URL('../../workers/synergy.worker.ts', import.meta.url), { type: 'module', name: 'synergy' }),
+  );
+
+  constructor(private readonly router: Router, private readonly override: string | null) {
+    for (const key of Object.keys(DEFAULTS) as (keyof Settings)[]) {
+      const value = router.params.get(key);
+      if (value === null) continue;
+      const fallback = DEFAULTS[key];
+      (this.settings as Record<string, unknown>)[key] = typeof fallback === 'number' ? (Number.isFinite(Number(value)) ? Number(value) : fallback) : value;
+    }
+  }
+
+  /** Keeps the shareable settings in the URL. */
+  saveToUrl(): void {
+    const changed = Object.fromEntries(Object.entries(this.settings).filter(([key, value]) => DEFAULTS[key as keyof Settings] !== value));
+    this.router.setParams(changed as Record<string, string | number>);
+  }
+
+  async runStudy(): Promise<void> {
+    const s = this.settings;
+    const design = { ...DEFAULT_DESIGN, seed: s.seed, participants: s.participants, synergy1Gain: s.gain };
+    const settings = {
+      ...DEFAULT_STUDY_SETTINGS,
+      envelope: { ...DEFAULT_STUDY_SETTINGS.envelope, lowPassHz: s.lowpass },
+      nmf: { ...DEFAULT_STUDY_SETTINGS.nmf, kMax: s.kmax, restarts: s.restarts },
+      vafThreshold: s.threshold,
+      durationThreshold: s.duration,
+      map: { method: s.map },
+    };
+    const outcome = await this.start((api, port) => api.study(design, settings, undefined, this.override, withoutProgress(port), port.progress));
+    if (outcome) {
+      this.study = outcome.result;
+      this.backend = outcome.backend;
+    }
+  }
+
+  async runRecording(): Promise<void> {
+    const s = this.settings;
+    const dropped = this.droppedFile;
+    const source: RecordingSource = dropped
+      ? { kind: 'text', text: dropped.text, name: dropped.name }
+      : { kind: 'url', url: new URL(`datasets/shoulder-emg-seth2019/${s.trial}`, document.baseURI).href, name: s.trial };
+    const settings = {
+      raw: dropped?.raw ?? true,
+      lowPassHz: s.lowpass,
+      nmf: { ...DEFAULT_NMF, kMax: Math.min(8, s.kmax + 3), restarts: s.restarts },
+      vafThreshold: s.threshold,
+    };
+    const outcome = await this.start((api, port) => api.recording(source, settings, this.override, withoutProgress(port), port.progress));
+    if (outcome) {
+      this.recording = outcome.result;
+      this.backend = outcome.backend;
+    }
+  }
+
+  /** Moves a muscle on the map and recomputes the map statistics (in the worker). */
+  async moveMuscle(index: number, to: MapPoint): Promise<void> {
+    const study = this.study;
+    if (!study) return;
+    const positions = study.positions.map((p, i) => (i === index ? to : p));
+    this.study = { ...study, positions };
+    try {
+      const maps = await this.worker.api.remap(positions, { method: this.settings.map });
+      if (this.study?.positions === positions) this.study = { ...this.study, maps };
+    } catch (error) {
+      this.error = error;
+    }
+  }
+
+  cancel(): void {
+    this.job?.cancel();
+  }
+
+  private async start<R>(body: (api: Parameters<Parameters<WorkerHandle<SynergyApi>['run']>[0]>[0], port: Parameters<Parameters<WorkerHandle<SynergyApi>['run']>[0]>[1]) => Promise<R>): Promise<R | undefined> {
+    this.saveToUrl();
+    this.error = undefined;
+    this.running = true;
+    const job = this.worker.run(body, (progress) => (this.progress = progress));
+    this.job = job;
+    try {
+      return await job.result;
+    } catch (error) {
+      if (!isCancelled(error)) this.error = error;
+      return undefined;
+    } finally {
+      this.running = false;
+      this.progress = undefined;
+      this.job = undefined;
+    }
+  }
+
+  destroy(): void {
+    this.worker.terminate();
+  }
+}
