@@ -14,6 +14,9 @@ export interface RunningJob<R> {
   cancel(graceMs?: number): void;
 }
 
+/** How a page starts a job: call a worker method, passing the port that carries progress and cancel. */
+export type JobStarter<Api extends object, R> = (api: Comlink.Remote<Api & JobApi>, port: JobPort) => Promise<R>;
+
 let nextJobId = 1;
 
 export class WorkerHandle<Api extends object> {
@@ -34,7 +37,7 @@ export class WorkerHandle<Api extends object> {
     return this.remote;
   }
 
-  run<R>(start: (api: Comlink.Remote<Api & JobApi>, port: JobPort) => Promise<R>, onProgress?: ProgressCallback): RunningJob<R> {
+  run<R>(start: JobStarter<Api, R>, onProgress?: ProgressCallback): RunningJob<R> {
     const jobId = nextJobId++;
     const { flag, buffer } = CancelFlag.shareable();
     const channel = onProgress ? new MessageChannel() : undefined;

@@ -9,18 +9,10 @@ import type { MapOptions, MapPoint } from '../lib/synergy/topomap.ts';
 import type { BackendChoice } from '../lib/backend.ts';
 import { nmfGpu } from '../kernels/synergy/nmf.ts';
 import { openBackend } from './backend.ts';
-import type { ProgressCallback } from '../lib/progress.ts';
 import { exposeWorker, runJob, transferResult, type JobPort } from './job.ts';
 
 /** The synergy lab's jobs: the simulated two-condition study, one recording, and map re-computation. */
 export type RecordingSource = { kind: 'url'; url: string; name: string } | { kind: 'text'; text: string; name: string };
-
-/**
- * Comlink turns a `Comlink.proxy` callback into a remote function only when it is a top-level argument,
- * not inside the JobPort object, so the page passes the progress callback separately and it is put back here.
- */
-type PortWithoutProgress = Omit<JobPort, 'progress'>;
-const withProgress = (port: PortWithoutProgress, progress?: ProgressCallback): JobPort => ({ ...port, progress });
 
 let lastStudy: { sessions: SessionResult[]; participants: number; points: number; windows: number; muscles: number } | undefined;
 
@@ -31,8 +23,8 @@ async function solverFor(override: string | null | undefined): Promise<{ solver:
 }
 
 const api = {
-  async study(design: StudyDesign, settings: StudySettings, positions: MapPoint[] | undefined, override: string | null, port: PortWithoutProgress, progress?: ProgressCallback): Promise<{ result: StudyResult; backend: BackendChoice }> {
-    return runJob(withProgress(port, progress), async (job) => {
+  async study(design: StudyDesign, settings: StudySettings, positions: MapPoint[] | undefined, override: string | null, port: JobPort): Promise<{ result: StudyResult; backend: BackendChoice }> {
+    return runJob(port, async (job) => {
       job.progress({ phase: 'Simulating the study', done: 0, total: 1 });
       const simulation = simulateStudy(design);
       const { solver, choice, close } = await solverFor(override);
@@ -54,8 +46,8 @@ const api = {
     return analyseMaps(sessions, pairs, { muscles, points, windows, positions, map });
   },
 
-  async recording(source: RecordingSource, settings: RecordingSettings, override: string | null, port: PortWithoutProgress, progress?: ProgressCallback): Promise<{ result: RecordingAnalysis; backend: BackendChoice }> {
-    return runJob(withProgress(port, progress), async (job) => {
+  async recording(source: RecordingSource, settings: RecordingSettings, override: string | null, port: JobPort): Promise<{ result: RecordingAnalysis; backend: BackendChoice }> {
+    return runJob(port, async (job) => {
       job.progress({ phase: 'Reading', done: 0, total: 1, message: source.name });
       const text = source.kind === 'text' ? source.text : await fetchText(source.url, source.name);
       const recording = /\.exp$/i.test(source.name) ? parseExp(text, source.name) : parseCsv(text, source.name);

@@ -6,8 +6,7 @@ import type { RecordingAnalysis } from '../../lib/synergy/recordingAnalysis.ts';
 import { DEFAULT_DESIGN } from '../../lib/synergy/simulate.ts';
 import { DEFAULT_STUDY_SETTINGS, type StudyResult } from '../../lib/synergy/study.ts';
 import type { Interpolation, MapPoint } from '../../lib/synergy/topomap.ts';
-import { WorkerHandle, type RunningJob } from '../../workers/client.ts';
-import type { JobPort } from '../../workers/job.ts';
+import { WorkerHandle, type JobStarter, type RunningJob } from '../../workers/client.ts';
 import type { RecordingSource, SynergyApi } from '../../workers/synergy.worker.ts';
 import type { Router } from '../router.svelte.ts';
 
@@ -33,11 +32,6 @@ export const SHIPPED_TRIALS = [
   { file: 'flx01.exp', label: 'Flexion, unloaded' },
   { file: 'flx21.exp', label: 'Flexion, loaded' },
 ];
-
-/** The job port minus its progress callback, which must travel as its own argument (see synergy.worker.ts). */
-function withoutProgress(port: JobPort): Omit<JobPort, 'progress'> {
-  return { jobId: port.jobId, cancelBuffer: port.cancelBuffer };
-}
 
 export class SynergyPageState {
   settings = $state<Settings>({ ...DEFAULTS });
@@ -80,7 +74,7 @@ export class SynergyPageState {
       durationThreshold: s.duration,
       map: { method: s.map },
     };
-    const outcome = await this.start((api, port) => api.study(design, settings, undefined, this.override, withoutProgress(port), port.progress));
+    const outcome = await this.start((api, port) => api.study(design, settings, undefined, this.override, port));
     if (outcome) {
       this.study = outcome.result;
       this.backend = outcome.backend;
@@ -99,7 +93,7 @@ export class SynergyPageState {
       nmf: { ...DEFAULT_NMF, kMax: Math.min(8, s.kmax + 3), restarts: s.restarts },
       vafThreshold: s.threshold,
     };
-    const outcome = await this.start((api, port) => api.recording(source, settings, this.override, withoutProgress(port), port.progress));
+    const outcome = await this.start((api, port) => api.recording(source, settings, this.override, port));
     if (outcome) {
       this.recording = outcome.result;
       this.backend = outcome.backend;
@@ -124,7 +118,7 @@ export class SynergyPageState {
     this.job?.cancel();
   }
 
-  private async start<R>(body: (api: Parameters<Parameters<WorkerHandle<SynergyApi>['run']>[0]>[0], port: Parameters<Parameters<WorkerHandle<SynergyApi>['run']>[0]>[1]) => Promise<R>): Promise<R | undefined> {
+  private async start<R>(body: JobStarter<SynergyApi, R>): Promise<R | undefined> {
     this.saveToUrl();
     this.error = undefined;
     this.running = true;
