@@ -17,22 +17,31 @@ export function splitIndices<Name extends string>(count: number, fractions: Reco
   if (!(Number.isInteger(count) && count >= 0)) throw new RangeError(`splitIndices: count must be a whole number ≥ 0, got ${count}`);
   if (options.labels && options.labels.length !== count) throw new RangeError(`splitIndices: ${options.labels.length} labels for ${count} items`);
   const rng = new Rng(options.seed);
-  const groups = options.labels ? groupByLabel(options.labels) : [Array.from({ length: count }, (_, i) => i)];
-  const chosen = parts.map(() => [] as number[]);
-  for (const group of groups) {
-    rng.shuffle(group);
-    let cumulative = 0;
-    let start = 0;
-    parts.forEach(([, fraction], p) => {
-      cumulative += fraction;
-      const end = Math.min(group.length, Math.round(cumulative * group.length));
-      for (let i = start; i < end; i++) chosen[p].push(group[i]);
-      start = end;
-    });
-  }
+  const order = options.labels ? stratifiedOrder(options.labels, rng) : rng.shuffle(Array.from({ length: count }, (_, i) => i));
   const result = {} as Record<Name, Int32Array>;
-  parts.forEach(([name], p) => (result[name] = Int32Array.from(rng.shuffle(chosen[p]))));
+  let cumulative = 0;
+  let start = 0;
+  for (const [name, fraction] of parts) {
+    cumulative += fraction;
+    const end = Math.min(count, Math.round(cumulative * count));
+    result[name] = Int32Array.from(rng.shuffle(order.slice(start, end)));
+    start = end;
+  }
   return result;
+}
+
+/**
+ * All items in an order where every class is spread evenly: the r-th of a class's n_c shuffled
+ * items sits at (r + u)/n_c with u ~ U[0, 1). Any prefix of that order then holds each class in
+ * proportion (±1 item), and cutting it at exact positions gives parts of exact sizes.
+ */
+function stratifiedOrder(labels: ArrayLike<number>, rng: Rng): number[] {
+  const keyed: { item: number; key: number }[] = [];
+  for (const group of groupByLabel(labels)) {
+    rng.shuffle(group);
+    group.forEach((item, rank) => keyed.push({ item, key: (rank + rng.next()) / group.length }));
+  }
+  return keyed.sort((a, b) => a.key - b.key).map(({ item }) => item);
 }
 
 function checkFractions(parts: [string, number][]): void {
