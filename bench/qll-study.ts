@@ -11,24 +11,16 @@ import { parseFlags } from '../src/cli/args.ts';
 import { QLL_DEFAULTS, type QllConfig } from '../src/lib/qll/config.ts';
 import { runQllExperiment, type QllMetrics } from '../src/lib/qll/experiment.ts';
 import { describeLambda } from '../src/lib/qll/mixing.ts';
+import { QLL_VARIANT_NAMES, isQllVariantName, variantConfig } from '../src/lib/qll/variants.ts';
 import { describeModel } from '../src/lib/train/models.ts';
 import { loadShippedMnist, useNodeWasmBackend } from '../src/lib/train/node.ts';
 import { formatTable, writeResults } from './harness/report.ts';
 
-/** A column of the study: a method, and for the CPU risk its surrogate loss. */
-const VARIANTS: Record<string, Pick<QllConfig, 'method'> & { surrogate?: 'sigmoid' | 'logistic' }> = {
-  ce: { method: 'ce' },
-  soft: { method: 'soft' },
-  smooth: { method: 'smooth' },
-  cpu: { method: 'cpu', surrogate: 'sigmoid' },
-  'cpu-logistic': { method: 'cpu', surrogate: 'logistic' },
-};
-
-const flags = parseFlags(process.argv.slice(2), { epochs: 10, seeds: '0,1,2', mixes: '0.3,0.6', methods: Object.keys(VARIANTS).join(',') });
+const flags = parseFlags(process.argv.slice(2), { epochs: 10, seeds: '0,1,2', mixes: '0.3,0.6', methods: QLL_VARIANT_NAMES.join(',') });
 const seeds = flags.seeds.split(',').map(Number);
 const mixes = flags.mixes.split(',').map(Number);
-const variants = flags.methods.split(',');
-for (const name of variants) if (!(name in VARIANTS)) throw new Error(`unknown method ${name}; known: ${Object.keys(VARIANTS).join(', ')}`);
+const variants = flags.methods.split(',').filter(isQllVariantName);
+if (variants.length !== flags.methods.split(',').length) throw new Error(`unknown method in ${flags.methods}; known: ${QLL_VARIANT_NAMES.join(', ')}`);
 
 const backend = await useNodeWasmBackend();
 const mnist = await loadShippedMnist();
@@ -40,9 +32,7 @@ const startedMs = performance.now();
 for (const mix of mixes) {
   for (const seed of seeds) {
     for (const name of variants) {
-      const variant = VARIANTS[name];
-      const config: QllConfig = { ...base, method: variant.method, mixFraction: mix, seed, nnpu: { ...base.nnpu, surrogate: variant.surrogate ?? base.nnpu.surrogate } };
-      const result = await runQllExperiment(mnist, config);
+      const result = await runQllExperiment(mnist, variantConfig({ ...base, mixFraction: mix, seed }, name));
       runs.push({ variant: name, mix, seed, metrics: result.metrics, seconds: result.seconds });
       const elapsedS = (performance.now() - startedMs) / 1000;
       process.stderr.write(`[${runs.length}/${total}] ${name} mix ${mix} seed ${seed}: accuracy ${result.metrics.testAccuracy.toFixed(4)}, ECE ${result.metrics.testEce.toFixed(4)}, KL ${result.metrics.ambiguousKl.toFixed(4)} (${result.seconds.toFixed(0)} s; ${elapsedS.toFixed(0)} s so far)\n`);

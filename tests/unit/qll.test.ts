@@ -72,7 +72,7 @@ describe('CPU risk', () => {
       const settings: NnpuSettings = { beta: 0, gamma: 1, surrogate };
       const analytic = tf.tidy(() => {
         const positives = tf.oneHot(tf.tensor1d(labels, 'int32'), 3).toFloat() as tf.Tensor2D;
-        return tf.grad((f: tf.Tensor2D) => cpuRiskTerms(f, positives, tf.tensor1d(priors), settings).value)(tf.tensor2d(scores, [6, 3])).dataSync();
+        return tf.grad((f: tf.Tensor) => cpuRiskTerms(f as tf.Tensor2D, positives, tf.tensor1d(priors), settings).value)(tf.tensor2d(scores, [6, 3])).dataSync();
       });
       const h = 1e-5;
       const numeric = scores.map((_, i) => {

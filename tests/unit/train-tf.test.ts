@@ -128,7 +128,7 @@ describe('the wasm Conv2DBackpropFilter kernel', () => {
       // ∂/∂W Σ conv2d(X, W)·dY is exactly Conv2DBackpropFilter(X, dY).
       const filterGradOn = async (backend: string) => {
         await tf.setBackend(backend);
-        const grad = tf.grad((w: tf.Tensor4D) => tf.sum(tf.mul(tf.conv2d(tf.tensor4d(x, [2, 9, 7, 3]), w, stride, pad), tf.tensor4d(dy, outShape))))(tf.tensor4d(filter, [3, 3, 3, 5]));
+        const grad = tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(tf.tensor4d(x, [2, 9, 7, 3]), w as tf.Tensor4D, stride, pad), tf.tensor4d(dy, outShape))))(tf.tensor4d(filter, [3, 3, 3, 5]));
         const values = await grad.data();
         grad.dispose();
         return values;

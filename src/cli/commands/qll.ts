@@ -3,7 +3,7 @@ import { InputError } from '../../lib/errors.ts';
 import { QLL_DEFAULTS, checkQllConfig, type QllConfig } from '../../lib/qll/config.ts';
 import { runQllExperiment } from '../../lib/qll/experiment.ts';
 import { describeLambda } from '../../lib/qll/mixing.ts';
-import { isQllMethodName } from '../../lib/qll/methods.ts';
+import { isQllMethodName } from '../../lib/qll/methodNames.ts';
 import { loadShippedMnist, useNodeWasmBackend } from '../../lib/train/node.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { InputError } from '../errors.ts';
 import type { ModelSpec } from '../train/models.ts';
-import { NNPU_DEFAULTS, type NnpuSettings } from './cpuRisk.ts';
-import { isQllMethodName, type QllMethodName } from './methods.ts';
+import { isQllMethodName, type QllMethodName } from './methodNames.ts';
+import { NNPU_DEFAULTS, type NnpuSettings } from './nnpu.ts';
 import { checkLambda, DEFAULT_LAMBDA, type LambdaDistribution } from './mixing.ts';
 
 /**

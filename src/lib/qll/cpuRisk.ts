@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LossTerms, TrainingLoss } from '../train/losses.ts';
+import { NNPU_DEFAULTS, type NnpuSettings, type Surrogate } from './nnpu.ts';
+
+export { NNPU_DEFAULTS, type NnpuSettings, type Surrogate };
 
 /**
  * The Class-wise Positive-Unlabeled (CPU) risk of Quantized Label Learning.
@@ -35,20 +38,6 @@ import type { LossTerms, TrainingLoss } from '../train/losses.ts';
  * same way — while the logistic loss, which never flattens on the wrong side, trains.
  * Prediction is argmax_k f_k.
  */
-export type Surrogate = 'sigmoid' | 'logistic';
-
-export interface NnpuSettings {
-  /** β ≥ 0: how far below zero a class's negative-risk estimate may go before the correction step. */
-  beta: number;
-  /** γ ∈ (0, 1]: discount of the correction step. */
-  gamma: number;
-  /** The binary loss ℓ. */
-  surrogate: Surrogate;
-}
-
-/** Kiryo et al.'s β and γ, and the sigmoid loss. */
-export const NNPU_DEFAULTS: NnpuSettings = { beta: 0, gamma: 1, surrogate: 'sigmoid' };
-
 /** ℓ(z, t) for t = ±1: sigmoid σ(−t·z), or logistic log(1 + e^{−t·z}). */
 export function surrogateLoss(surrogate: Surrogate, score: number, sign: 1 | -1): number {
   const margin = sign * score;

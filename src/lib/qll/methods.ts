@@ -2,6 +2,7 @@ import { oneHot } from '../train/imageSet.ts';
 import { softmaxCrossEntropy, type TrainingLoss } from '../train/losses.ts';
 import { normalisedSigmoidRows, softmaxRows } from '../train/metrics/rows.ts';
 import { classPriors, cpuRiskLoss, type NnpuSettings } from './cpuRisk.ts';
+import { QLL_METHOD_LABELS, type QllMethodName } from './methodNames.ts';
 import type { AmbiguousSet } from './mixing.ts';
 
 /**
@@ -9,9 +10,6 @@ import type { AmbiguousSet } from './mixing.ts';
  * says which targets it trains on, with which loss, and how its outputs become probabilities for
  * calibration and KL.
  */
-export type QllMethodName = 'ce' | 'soft' | 'smooth' | 'cpu';
-
-export const QLL_METHOD_NAMES: readonly QllMethodName[] = ['ce', 'soft', 'smooth', 'cpu'];
 
 export interface MethodSettings {
   /** Label smoothing ε: targets (1−ε)·e_y + ε/K. */
@@ -33,7 +31,7 @@ export interface QllMethod {
 
 const crossEntropyOnQuantized: QllMethod = {
   name: 'ce',
-  label: 'CE (quantized labels)',
+  label: QLL_METHOD_LABELS.ce,
   oracle: false,
   targets: (train) => oneHot(train.quantizedLabels, train.classes),
   loss: () => softmaxCrossEntropy,
@@ -42,7 +40,7 @@ const crossEntropyOnQuantized: QllMethod = {
 
 const crossEntropyOnSoft: QllMethod = {
   name: 'soft',
-  label: 'CE (true soft labels, oracle)',
+  label: QLL_METHOD_LABELS.soft,
   oracle: true,
   targets: (train) => train.softLabels.slice(),
   loss: () => softmaxCrossEntropy,
@@ -51,7 +49,7 @@ const crossEntropyOnSoft: QllMethod = {
 
 const labelSmoothing: QllMethod = {
   name: 'smooth',
-  label: 'Label smoothing',
+  label: QLL_METHOD_LABELS.smooth,
   oracle: false,
   targets: (train, { smoothing }) => {
     if (!(smoothing >= 0 && smoothing < 1)) throw new RangeError(`label smoothing ε must be in [0, 1), got ${smoothing}`);
@@ -65,7 +63,7 @@ const labelSmoothing: QllMethod = {
 
 const classwisePositiveUnlabelled: QllMethod = {
   name: 'cpu',
-  label: 'CPU risk (nnPU)',
+  label: QLL_METHOD_LABELS.cpu,
   oracle: false,
   targets: (train) => oneHot(train.quantizedLabels, train.classes),
   loss: (train, { nnpu }) => cpuRiskLoss(classPriors(train.quantizedLabels, train.classes), nnpu),
@@ -79,7 +77,3 @@ export const QLL_METHODS: Record<QllMethodName, QllMethod> = {
   smooth: labelSmoothing,
   cpu: classwisePositiveUnlabelled,
 };
-
-export function isQllMethodName(value: string): value is QllMethodName {
-  return (QLL_METHOD_NAMES as readonly string[]).includes(value);
-}

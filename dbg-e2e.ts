@@ -1,0 +1,11 @@
+import { openPage, openSite, screenshot } from './tests/e2e/harness.ts';
+const site = await openSite();
+const { page, consoleErrors } = await openPage(site, '/qll');
+page.on('console', (m) => console.log('[console]', m.type(), m.text().slice(0, 300)));
+await page.getByTestId('image-grid').waitFor({ timeout: 60_000 });
+await page.getByTestId('run-comparison').click();
+await page.waitForTimeout(8000);
+console.log(consoleErrors.slice(0, 5));
+console.log(await page.locator('main').innerText());
+await screenshot(page, 'dbg');
+await site.close();
