@@ -11,8 +11,9 @@ import { trainModel } from '../src/lib/train/trainer.ts';
 /**
  * The training step the benchmark times, identical in Node and in the browser: our trainer
  * (batches cut in JS, one Adam step, the loss read back every step, as the lab runs it) on real
- * MNIST digits, so sparse inputs count as they do in use. Steps run until `budgetMs` is spent
- * (after two warm-up steps that compile kernels and allocate Adam's slots).
+ * MNIST digits, so sparse inputs count as they do in use. Steps run until `budgetMs` is spent and
+ * at least `minSteps` were timed (after two warm-up steps that compile kernels and allocate Adam's
+ * slots).
  */
 export interface TrainWorkload {
   label: string;
@@ -33,7 +34,7 @@ export interface TrainTiming {
   stepsPerSecond: number;
 }
 
-export async function timeTraining(workload: TrainWorkload, digits: ImageSet, budgetMs: number, maxSteps = 400): Promise<TrainTiming> {
+export async function timeTraining(workload: TrainWorkload, digits: ImageSet, budgetMs: number, minSteps = 3, maxSteps = 400): Promise<TrainTiming> {
   const count = Math.min(digits.count, workload.batchSize * maxSteps);
   const data = {
     inputs: digits.pixels.subarray(0, count * 784),
@@ -54,7 +55,7 @@ export async function timeTraining(workload: TrainWorkload, digits: ImageSet, bu
         steps++;
         endMs = performance.now();
         if (steps === 2) startMs = endMs;
-        if (steps > 2 && endMs - startMs > budgetMs) control.cancel.cancel();
+        if (steps >= 2 + minSteps && endMs - startMs > budgetMs) control.cancel.cancel();
       },
     });
   } catch (error) {

@@ -27,7 +27,7 @@ describe('/qll', () => {
     await page.getByTestId('run-comparison').click();
     await page.getByTestId('progress').waitFor();
     const table = page.getByTestId('results-table');
-    await expect.poll(async () => table.locator('tbody tr').filter({ hasText: 'done' }).count(), { timeout: 280_000, interval: 1000 }).toBe(5);
+    await expect.poll(async () => table.locator('tbody tr').filter({ hasText: 'done' }).count(), { timeout: 240_000, interval: 1000 }).toBe(5);
 
     const rows = await table.locator('tbody tr').allTextContents();
     console.info(`[e2e] results:\n${rows.join('\n')}`);
@@ -63,6 +63,13 @@ describe('/qll', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     await screenshot(page, 'qll-360px');
     expect(overflow).toBeLessThanOrEqual(0);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('starts tfjs on WebGPU when ?backend=webgpu forces it (SwiftShader here)', async () => {
+    const { page, consoleErrors } = await openPage(site, '/qll', { search: '?backend=webgpu' });
+    await page.getByTestId('train-backend').filter({ hasText: 'tfjs webgpu' }).waitFor({ timeout: 60_000 });
     expect(consoleErrors).toEqual([]);
     await page.close();
   });

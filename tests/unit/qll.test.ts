@@ -6,6 +6,7 @@ import { classPriors, cpuRisk, cpuRiskTerms, surrogateLoss, type NnpuSettings, t
 import { prepareQllData, runQllExperiment } from '../../src/lib/qll/experiment.ts';
 import { QLL_METHODS } from '../../src/lib/qll/methods.ts';
 import { ambiguousExamples, mixAmbiguous, type AmbiguousSet } from '../../src/lib/qll/mixing.ts';
+import { paramsFromSettings, settingsFromParams, variantConfig } from '../../src/lib/qll/variants.ts';
 import type { ImageSet } from '../../src/lib/train/imageSet.ts';
 import { loadShippedMnist, useNodeWasmBackend } from '../../src/lib/train/node.ts';
 
@@ -206,6 +207,19 @@ describe('config', () => {
     expect(() => checkQllConfig({ ...QLL_DEFAULTS, mixFraction: 2 })).toThrow(InputError);
     expect(() => checkQllConfig({ ...QLL_DEFAULTS, epochs: 0 })).toThrow(/epochs/);
     expect(() => checkQllConfig({ ...QLL_DEFAULTS, nnpu: { ...QLL_DEFAULTS.nnpu, gamma: 0 } })).toThrow(/γ/);
+  });
+});
+
+describe('page settings in the URL', () => {
+  it('round-trip through URL parameters, and name a bad one', () => {
+    const settings = settingsFromParams(new URLSearchParams('methods=ce,cpu-logistic&mix=0.3&epochs=4&model=cnn&hidden=32&gamma=0.5'));
+    expect(settings.variants).toEqual(['ce', 'cpu-logistic']);
+    expect(settings.shared.model).toEqual({ kind: 'cnn', filters: [8, 16], kernelSize: 3, hidden: [32] });
+    const params = new URLSearchParams(Object.entries(paramsFromSettings(settings)).map(([k, v]) => [k, String(v)]));
+    expect(settingsFromParams(params)).toEqual(settings);
+    expect(variantConfig(settings.shared, 'cpu-logistic').nnpu).toEqual({ beta: 0, gamma: 0.5, surrogate: 'logistic' });
+    expect(() => settingsFromParams(new URLSearchParams('methods=ce,magic'))).toThrow(/unknown method magic/);
+    expect(() => settingsFromParams(new URLSearchParams('epochs=lots'))).toThrow(/epochs=lots is not a number/);
   });
 });
 
