@@ -18,7 +18,13 @@ export default defineConfig({
   // Relative base: the built site works from any sub-path of any static host.
   base: './',
   plugins: [svelte(), contentSecurityPolicy()],
-  worker: { format: 'es' },
+  worker: {
+    format: 'es',
+    // tfjs-backend-wasm starts its pthreads from `factory.toString()`; compression rewrites the
+    // factory's `typeof _scriptDir` guard into a bare outer-scope reference, which then throws in
+    // every pthread ("e is not defined"). Mangling alone keeps the guard.
+    rolldownOptions: { output: { minify: { compress: false, mangle: true } } },
+  },
   server: { headers: ISOLATION_HEADERS, host: '127.0.0.1' },
   preview: { headers: ISOLATION_HEADERS, host: '127.0.0.1' },
   build: {

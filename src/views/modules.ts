@@ -51,7 +51,8 @@ export const MODULES: readonly ModuleEntry[] = [
     route: '/qll',
     title: 'Quantized label learning',
     summary: 'Train on ambiguous images with one hard label each, using a class-wise positive-unlabelled risk.',
-    ready: false,
+    ready: true,
+    load: () => import('./qll/QllPage.svelte'),
   },
   {
     route: '/gradient-labels',

@@ -1,0 +1,104 @@
+import * as Comlink from 'comlink';
+import type { QllConfig } from '../../lib/qll/config.ts';
+import type { QllResult } from '../../lib/qll/experiment.ts';
+import { describeLambda } from '../../lib/qll/mixing.ts';
+import { QLL_VARIANTS, paramsFromSettings, settingsFromParams, variantConfig, type QllPageSettings, type QllVariantName } from '../../lib/qll/variants.ts';
+import { QLL_PAGE_DEFAULTS } from '../../lib/qll/variants.ts';
+import { encodeSafetensors } from '../../lib/train/safetensors.ts';
+import { WorkerHandle } from '../../workers/client.ts';
+import type { MixingExamples, TrainApi, TrainBackendInfo } from '../../workers/train.worker.ts';
+import type { Router } from '../router.svelte.ts';
+import { downloadBlob } from '../shared/files.ts';
+import { TrainingQueue, type TrainingRun } from '../train/trainingQueue.svelte.ts';
+
+/** A finished QLL run as the page keeps it. */
+export type QllRunResult = QllResult & { backendLabel: string };
+export type QllRun = TrainingRun<QllConfig & { variant: QllVariantName }, QllRunResult>;
+
+const EXAMPLE_COUNT = 12;
+
+/**
+ * State of the QLL page: settings (kept in the URL), the mixer's examples, and the queue of runs in
+ * the training worker. The page component only lays this out.
+ */
+export class QllPageState {
+  settings = $state.raw<QllPageSettings>(QLL_PAGE_DEFAULTS);
+  settingsError = $state.raw<unknown>(undefined);
+  backend = $state.raw<TrainBackendInfo | undefined>(undefined);
+  examples = $state.raw<MixingExamples | undefined>(undefined);
+  examplesError = $state.raw<unknown>(undefined);
+  selectedRunId = $state<number | undefined>(undefined);
+  readonly queue: TrainingQueue<QllConfig & { variant: QllVariantName }, QllRunResult>;
+  private readonly worker = new WorkerHandle<TrainApi>(
+    () => new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'train' }),
+  );
+  private readonly datasetUrl = new URL('datasets/mnist/', document.baseURI).href;
+
+  constructor(
+    private readonly router: Router,
+    private readonly backendOverride: string | null,
+  ) {
+    try {
+      this.settings = settingsFromParams(router.params);
+    } catch (error) {
+      this.settingsError = error; // keep the defaults; the banner says which link setting was wrong
+    }
+    this.queue = new TrainingQueue(
+      (config, stream, onProgress) => {
+        let resolveId: (id: number) => void = () => {};
+        const jobId = new Promise<number>((resolve) => (resolveId = resolve));
+        const job = this.worker.run((api, { progress, ...port }) => {
+          resolveId(port.jobId);
+          return api.runQll(config, this.datasetUrl, this.backendOverride, Comlink.proxy(stream), port, progress);
+        }, onProgress);
+        return { job, jobId };
+      },
+      (jobId, paused) => this.worker.api.pauseJob(jobId, paused),
+    );
+    this.worker.api.backend(backendOverride).then((info) => (this.backend = info)).catch((error: unknown) => (this.settingsError = error));
+    void this.refreshExamples();
+  }
+
+  get selectedRun(): QllRun | undefined {
+    const done = this.queue.runs.filter((run) => run.result);
+    return done.find((run) => run.id === this.selectedRunId) ?? done.at(-1);
+  }
+
+  apply(settings: QllPageSettings): void {
+    this.settings = settings;
+    this.settingsError = undefined;
+    this.router.setParams(paramsFromSettings(settings));
+    void this.refreshExamples();
+  }
+
+  /** Queues one run per chosen method with the current settings. */
+  runComparison(): void {
+    const { shared, variants } = this.settings;
+    for (const variant of variants) {
+      const name = `${QLL_VARIANTS[variant].label} · mix ${shared.mixFraction} · seed ${shared.seed}`;
+      this.queue.enqueue(name, { ...variantConfig(shared, variant), variant });
+    }
+  }
+
+  downloadWeights(run: QllRun): void {
+    if (!run.result?.weights) return;
+    const { config } = run;
+    const bytes = encodeSafetensors(run.result.weights, {
+      method: config.method,
+      mixFraction: String(config.mixFraction),
+      lambda: describeLambda(config.lambda),
+      seed: String(config.seed),
+      model: JSON.stringify(config.model),
+    });
+    downloadBlob(new Blob([bytes as Uint8Array<ArrayBuffer>]), `qll-${config.variant}-mix${config.mixFraction}-seed${config.seed}.safetensors`, 'application/octet-stream');
+  }
+
+  private async refreshExamples(): Promise<void> {
+    try {
+      this.examples = await this.worker.api.examples(this.settings.shared, this.datasetUrl, EXAMPLE_COUNT);
+      this.examplesError = undefined;
+    } catch (error) {
+      this.examplesError = error;
+    }
+  }
+}
