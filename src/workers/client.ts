@@ -9,6 +9,8 @@ import type { JobApi, JobPort } from './job.ts';
  * when a cancel has to be forced (a job stuck in a long synchronous step).
  */
 export interface RunningJob<R> {
+  /** The id the worker knows this job by (for job controls such as pause). */
+  jobId: number;
   result: Promise<R>;
   /** Asks the job to stop; if it has not stopped after `graceMs`, the worker is terminated. */
   cancel(graceMs?: number): void;
@@ -61,6 +63,7 @@ export class WorkerHandle<Api extends object> {
       setTimeout(() => channel?.port1.close(), 250);
     });
     return {
+      jobId,
       result,
       cancel: (graceMs = 2000) => {
         flag.cancel();

@@ -5,7 +5,6 @@ import { ambiguousExamples } from '../lib/qll/mixing.ts';
 import { RunControl } from '../lib/train/control.ts';
 import type { ImageSet } from '../lib/train/imageSet.ts';
 import { fetchReader, loadMnist } from '../lib/train/mnist.ts';
-import type { ProgressCallback } from '../lib/progress.ts';
 import type { EpochMetrics, StepMetrics } from '../lib/train/trainer.ts';
 import { openBackend } from './backend.ts';
 import { exposeWorker, runJob, transferResult, type JobPort } from './job.ts';
@@ -98,13 +97,9 @@ const api = {
     });
   },
 
-  /**
-   * One QLL run; `stream` receives step losses and epoch metrics as they happen. `progress` comes as
-   * its own argument: Comlink proxies a callback only at the top level of a call, so the one
-   * WorkerHandle puts inside the port cannot cross (the page strips it and passes it here).
-   */
-  async runQll(config: QllConfig, datasetUrl: string, override: string | null, stream: TrainStream, port: JobPort, progress?: ProgressCallback): Promise<QllResult & { backendLabel: string }> {
-    return runJob({ ...port, progress }, async (job) => {
+  /** One QLL run; `stream` receives step losses and epoch metrics as they happen. */
+  async runQll(config: QllConfig, datasetUrl: string, override: string | null, stream: TrainStream, port: JobPort): Promise<QllResult & { backendLabel: string }> {
+    return runJob(port, async (job) => {
       const info = await startBackend(override);
       job.progress({ phase: 'Loading MNIST', done: 0, total: 1 });
       const data = await loadData(datasetUrl);

@@ -45,13 +45,10 @@ export class QllPageState {
     }
     this.queue = new TrainingQueue(
       (config, stream, onProgress) => {
-        let resolveId: (id: number) => void = () => {};
-        const jobId = new Promise<number>((resolve) => (resolveId = resolve));
-        const job = this.worker.run((api, { progress, ...port }) => {
-          resolveId(port.jobId);
-          return api.runQll(config, this.datasetUrl, this.backendOverride, Comlink.proxy(stream), port, progress);
-        }, onProgress);
-        return { job, jobId };
+        return this.worker.run(
+          (api, port) => api.runQll(config, this.datasetUrl, this.backendOverride, Comlink.proxy(stream), port),
+          onProgress,
+        );
       },
       (jobId, paused) => this.worker.api.pauseJob(jobId, paused),
     );

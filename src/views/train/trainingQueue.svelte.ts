@@ -28,14 +28,14 @@ export interface RunStream {
 }
 
 /** Starts one run in the worker; returns the job and its id (for pause). */
-export type StartRun<Config, Result> = (config: Config, stream: RunStream, onProgress: (progress: Progress) => void) => { job: RunningJob<Result>; jobId: Promise<number> };
+export type StartRun<Config, Result> = (config: Config, stream: RunStream, onProgress: (progress: Progress) => void) => RunningJob<Result>;
 
 export class TrainingQueue<Config, Result> {
   runs = $state.raw<TrainingRun<Config, Result>[]>([]);
   progress = $state.raw<Progress | undefined>(undefined);
   error = $state.raw<unknown>(undefined);
   private nextId = 1;
-  private active: { id: number; job: RunningJob<Result>; jobId: Promise<number> } | undefined;
+  private active: { id: number; job: RunningJob<Result> } | undefined;
 
   constructor(
     private readonly start: StartRun<Config, Result>,
@@ -60,7 +60,7 @@ export class TrainingQueue<Config, Result> {
     if (!active) return;
     const pausing = !this.paused;
     this.update(active.id, { status: pausing ? 'paused' : 'running' });
-    await this.setPaused(await active.jobId, pausing);
+    await this.setPaused(active.job.jobId, pausing);
   }
 
   cancel(): void {
@@ -82,8 +82,8 @@ export class TrainingQueue<Config, Result> {
         steps: (steps) => this.update(id, (run) => ({ losses: [...run.losses, ...steps.map((s) => ({ x: s.step, y: s.loss }))] })),
         epoch: (epoch) => this.update(id, (run) => ({ epochs: [...run.epochs, epoch] })),
       };
-      const { job, jobId } = this.start(next.config, stream, (progress) => (this.progress = { ...progress, message: `${next!.name}${progress.message ? ` · ${progress.message}` : ''}` }));
-      this.active = { id, job, jobId };
+      const job = this.start(next.config, stream, (progress) => (this.progress = { ...progress, message: `${next!.name}${progress.message ? ` · ${progress.message}` : ''}` }));
+      this.active = { id, job };
       try {
         const result = await job.result;
         this.update(id, { status: 'done', result });
