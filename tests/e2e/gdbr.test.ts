@@ -39,6 +39,17 @@ describe('gradient label leakage page', () => {
     await page.close();
   });
 
+  it('cancels a run during FedAvg training and stays usable', async () => {
+    const { page, consoleErrors } = await openPage(site, '/gradient-labels?rounds=5');
+    await page.getByTestId('run').click();
+    await expect.poll(() => page.getByTestId('progress').textContent(), { timeout: 60_000 }).toContain('FedAvg training');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => page.getByTestId('run').isEnabled(), { timeout: 30_000 }).toBe(true);
+    expect(await page.getByTestId('error-banner').count()).toBe(0);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
   it('names a bad link setting in the error banner and keeps working', async () => {
     const { page } = await openPage(site, '/gradient-labels?batch=9999');
     await expect.poll(() => page.getByTestId('error-banner').textContent(), { timeout: 30_000 }).toContain('batch size');

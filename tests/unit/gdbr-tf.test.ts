@@ -103,16 +103,18 @@ describe('training stages', () => {
       const mlp: ModelSpec = { kind: 'mlp', hidden: [8] };
       const train = async (cache: MemoryWeightCache | FileWeightCache) => {
         const model = buildModel(mlp, SHAPE, 1);
-        const rounds: number[] = [];
-        const weights = await trainToStage(model, federation, { modelKind: 'mlp', spec, seed: 5, trainingSeed: 9, cache, onRound: (r) => rounds.push(r) });
+        const steps: [number, number][] = [];
+        const weights = await trainToStage(model, federation, { modelKind: 'mlp', spec, seed: 5, trainingSeed: 9, cache, onStep: (done, total) => steps.push([done, total]) });
         model.dispose();
-        return { weights, rounds };
+        return { weights, steps };
       };
       const files = new FileWeightCache(folder);
       const first = await train(files);
       const again = await train(new FileWeightCache(folder));
-      expect(first.rounds).toEqual([1]);
-      expect(again.rounds).toEqual([]);
+      // Progress counts every local step: the last report is total of total.
+      expect(first.steps.length).toBeGreaterThan(2);
+      expect(first.steps.at(-1)![0]).toBe(first.steps.at(-1)![1]);
+      expect(again.steps).toEqual([]);
       expect(again.weights.map((w) => w.name)).toEqual(first.weights.map((w) => w.name));
       again.weights.forEach((w, i) => expect(Array.from(w.values)).toEqual(Array.from(first.weights[i].values)));
       const initial = buildModel(mlp, SHAPE, 1);

@@ -12,6 +12,7 @@ import type { GdbrResult } from '../../src/lib/gdbr/experiment.ts';
 import { headForward, headGradients, type HeadLayout, type HeadWeights } from '../../src/lib/gdbr/head.ts';
 import { personalizeHead } from '../../src/lib/gdbr/localHead.ts';
 import { recoveryMetrics, summarizeMetrics } from '../../src/lib/gdbr/metrics.ts';
+import { GDBR_PAGE_DEFAULTS, paramsFromSettings, parseValues, settingsFromParams } from '../../src/lib/gdbr/pageSettings.ts';
 import { solveSquare, sumConstrainedLeastSquares } from '../../src/lib/gdbr/solve.ts';
 import type { NamedTensor } from '../../src/lib/train/namedTensor.ts';
 import { Rng } from '../../src/lib/util/random.ts';
@@ -307,5 +308,34 @@ describe('CSV export', () => {
     const lines = trialsCsv(result).trim().split('\r\n');
     expect(lines[0]).toBe('trial,attack,mode,labelExistence,labelNumber,instanceRecovery,true_0,true_1,recovered_0,recovered_1');
     expect(lines[1]).toBe(`0,gdbr,attack,1,0,${2 / 3},1,2,2,1`);
+  });
+});
+
+describe('page settings in the URL', () => {
+  it('survive a round trip through the hash', () => {
+    const settings = {
+      ...GDBR_PAGE_DEFAULTS,
+      config: {
+        ...GDBR_PAGE_DEFAULTS.config,
+        model: 'cnn' as const,
+        batchSize: 128,
+        attacks: ['ilrg' as const, 'gdbr' as const],
+        defense: { lastLayer: 'local' as const, pruneRatio: 0.5, noiseSigma: 0.001 },
+        federation: { ...GDBR_PAGE_DEFAULTS.config.federation, rounds: 2, partition: { kind: 'dirichlet' as const, alpha: 0.3 } },
+      },
+      sweepAxis: 'noiseSigma' as const,
+      sweepValues: [0.001, 0.01],
+    };
+    const params = new URLSearchParams(Object.entries(paramsFromSettings(settings)).map(([k, v]) => [k, String(v)]));
+    expect(settingsFromParams(params)).toEqual(settings);
+  });
+
+  it('an empty hash gives the defaults; a bad value names its parameter', () => {
+    expect(settingsFromParams(new URLSearchParams())).toEqual(GDBR_PAGE_DEFAULTS);
+    expect(() => settingsFromParams(new URLSearchParams('batch=abc'))).toThrow(/"batch" is not a number/);
+    expect(() => settingsFromParams(new URLSearchParams('last=encrypted'))).toThrow(/"last"/);
+    expect(() => settingsFromParams(new URLSearchParams('sweep=depth'))).toThrow(/"sweep"/);
+    expect(() => parseValues('8, x')).toThrow(/comma-separated/);
+    expect(parseValues(' 8,32 ,128')).toEqual([8, 32, 128]);
   });
 });

@@ -66,7 +66,7 @@ export async function prepareScenario(data: ImageSet, config: GdbrConfig, hooks:
   const model = buildModel(spec, { height: data.height, width: data.width, classes: data.classes }, seeds.init);
   try {
     const rounds = config.federation.rounds;
-    hooks.progress?.({ phase: 'FedAvg training', done: 0, total: rounds });
+    const phase = `FedAvg training (${rounds} round${rounds === 1 ? '' : 's'}, ${config.federation.clients} clients)`;
     const globalWeights = await trainToStage(model, federation, {
       modelKind: config.model,
       spec: config.federation,
@@ -74,7 +74,7 @@ export async function prepareScenario(data: ImageSet, config: GdbrConfig, hooks:
       trainingSeed: seeds.training,
       cache: hooks.cache,
       control: hooks.control,
-      onRound: (round) => hooks.progress?.({ phase: 'FedAvg training', done: round, total: rounds }),
+      onStep: (done, total) => hooks.progress?.({ phase, done, total }),
     });
     hooks.progress?.({ phase: 'Auxiliary statistics', done: 0, total: 1 });
     const head = headFromWeights(globalWeights, layout);

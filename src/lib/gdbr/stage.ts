@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { RunControl } from '../train/control.ts';
+import { RunControl } from '../train/control.ts';
 import { fedAvgRound } from '../train/fedAvg.ts';
 import { oneHot, pixelsPerImage, type ImageSet } from '../train/imageSet.ts';
 import { softmaxCrossEntropy } from '../train/losses.ts';
@@ -26,8 +26,26 @@ export interface StageOptions {
   trainingSeed: number;
   cache?: WeightCache;
   control?: RunControl;
-  /** After each round trained here (not those read from the cache). */
-  onRound?: (round: number, rounds: number) => void;
+  /** After each local training step of each client, over all rounds trained here (not cached ones). */
+  onStep?: (done: number, total: number) => void;
+}
+
+/**
+ * The platform's trainer calls `checkpoint()` after every step and every epoch; counting those calls
+ * gives FedAvg a progress finer than whole rounds without touching the trainer.
+ */
+class CountingControl extends RunControl {
+  constructor(
+    private readonly inner: RunControl | undefined,
+    private readonly tick: () => void,
+  ) {
+    super(inner?.cancel);
+  }
+
+  override async checkpoint(): Promise<void> {
+    this.tick();
+    await (this.inner ? this.inner.checkpoint() : super.checkpoint());
+  }
 }
 
 export function stageKey(options: Pick<StageOptions, 'modelKind' | 'spec' | 'seed'>, round: number): string {
@@ -49,6 +67,10 @@ export async function trainToStage(model: tf.LayersModel, federation: Federation
   }
   writeWeights(model, weights);
   const clients = federation.clients.map(trainData);
+  const checkpointsPerRound = clients.reduce((sum, client) => sum + (Math.ceil(client.count / spec.localBatchSize) + 1) * spec.localEpochs, 0);
+  const total = checkpointsPerRound * (spec.rounds - startRound);
+  let done = 0;
+  const control = new CountingControl(options.control, () => options.onStep?.(++done, total));
   for (let round = startRound + 1; round <= spec.rounds; round++) {
     const result = await fedAvgRound({
       model,
@@ -58,11 +80,10 @@ export async function trainToStage(model: tf.LayersModel, federation: Federation
       batchSize: spec.localBatchSize,
       optimizer: { kind: 'sgd', learningRate: spec.learningRate },
       seed: options.trainingSeed + 1000 * round,
-      control: options.control,
+      control,
     });
     weights = result.weights;
     await cache?.set(stageKey(options, round), weights);
-    options.onRound?.(round, spec.rounds);
   }
   return weights;
 }
