@@ -58,7 +58,8 @@ export const MODULES: readonly ModuleEntry[] = [
     route: '/gradient-labels',
     title: 'Gradient label leakage',
     summary: 'Recover the labels of a federated client’s batch from its gradients, even with the last layer hidden.',
-    ready: false,
+    ready: true,
+    load: () => import('./gdbr/GdbrPage.svelte'),
   },
   {
     route: '/facility-pricing',
