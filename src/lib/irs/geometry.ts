@@ -203,17 +203,37 @@ export function insideAnyBuilding(obstacles: Obstacles, px: number, py: number):
   return false;
 }
 
-/** Segment pq and polygon `index`'s bounding box overlap (a cheap reject before the exact test). */
-function boxesOverlap(obstacles: Obstacles, index: number, px: number, py: number, qx: number, qy: number): boolean {
+/**
+ * Segment pq meets polygon `index`'s bounding box (a Liang–Barsky clip): a cheap reject before the exact
+ * test, tighter than comparing the two boxes for the long diagonal segments of a heatmap.
+ */
+function segmentMeetsBox(obstacles: Obstacles, index: number, px: number, py: number, qx: number, qy: number): boolean {
   const b = obstacles.bboxes;
-  return Math.min(px, qx) <= b[4 * index + 2] && Math.max(px, qx) >= b[4 * index]
-    && Math.min(py, qy) <= b[4 * index + 3] && Math.max(py, qy) >= b[4 * index + 1];
+  const [minX, minY, maxX, maxY] = [b[4 * index], b[4 * index + 1], b[4 * index + 2], b[4 * index + 3]];
+  if (Math.max(px, qx) < minX || Math.min(px, qx) > maxX || Math.max(py, qy) < minY || Math.min(py, qy) > maxY) return false;
+  const dx = qx - px;
+  const dy = qy - py;
+  let t0 = 0;
+  let t1 = 1;
+  if (dx !== 0) {
+    const ta = (minX - px) / dx;
+    const tb = (maxX - px) / dx;
+    t0 = Math.max(t0, Math.min(ta, tb));
+    t1 = Math.min(t1, Math.max(ta, tb));
+  }
+  if (dy !== 0) {
+    const ta = (minY - py) / dy;
+    const tb = (maxY - py) / dy;
+    t0 = Math.max(t0, Math.min(ta, tb));
+    t1 = Math.min(t1, Math.max(ta, tb));
+  }
+  return t0 <= t1;
 }
 
 /** Line of sight between p and q: no building interior on the segment and neither end inside one. */
 export function lineOfSight(obstacles: Obstacles, px: number, py: number, qx: number, qy: number): boolean {
   for (let i = 0; i < obstacles.starts.length; i++) {
-    if (!boxesOverlap(obstacles, i, px, py, qx, qy)) continue;
+    if (!segmentMeetsBox(obstacles, i, px, py, qx, qy)) continue;
     if (strictlyInside(obstacles, i, px, py) || strictlyInside(obstacles, i, qx, qy)) return false;
     if (polygonBlocks(obstacles, i, px, py, qx, qy)) return false;
   }
