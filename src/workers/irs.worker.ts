@@ -6,11 +6,10 @@ import { buildFieldModel, type FieldModel, type FieldWarning, type RouteMode, ty
 import { buildObstacles, type Obstacles } from '../lib/irs/geometry.ts';
 import { importGeojson, type ImportedMap } from '../lib/irs/geojson.ts';
 import { buildingsKey, GainGridCache } from '../lib/irs/gridCache.ts';
-import { comparePassiveActive, optimisePlacement, wallSites, type IrsTemplate, type OptimiserResult, type OptionScorer, type PowerComparison } from '../lib/irs/optimiser.ts';
+import { comparePassiveActive, optimisePlacement, wallSites, type IrsTemplate, type OptimiserResult, type PowerComparison } from '../lib/irs/optimiser.ts';
 import { rateThresholdBps, validateScenario, type Candidate, type Scenario } from '../lib/irs/scenario.ts';
 import { InputError } from '../lib/errors.ts';
-import { irsHeatmapGpu } from '../kernels/irs/irsHeatmap.ts';
-import type { GpuContext } from '../kernels/gpu.ts';
+import { gpuOptionScorer, irsHeatmapGpu } from '../kernels/irs/irsHeatmap.ts';
 import { openBackend, type OpenBackend } from './backend.ts';
 import { exposeWorker, runJob, transferResult, type JobContext, type JobPort } from './job.ts';
 
@@ -159,8 +158,10 @@ const api = {
         throw new InputError(request.siteSource === 'clicked' ? 'no candidate sites: click on the map to add some' : 'no walls inside the area to place IRSs on');
       }
       const grid = gridFor(scenario.area, request.gridLongSide);
-      const settings = { count: request.count, objective: request.objective, sites, gridLongSide: request.gridLongSide };
-      const context = { progress: job.progress, cancel: job.cancel, scoreOptions: gpu ? gpuScorer(gpu, grid) : undefined };
+      // A wall-mounted surface may be turned a little either way from the wall's normal.
+      const tiltsDeg = request.siteSource === 'walls' ? [-30, 0, 30] : [0];
+      const settings = { count: request.count, objective: request.objective, sites, tiltsDeg, gridLongSide: request.gridLongSide };
+      const context = { progress: job.progress, cancel: job.cancel, scoreOptions: gpu ? gpuOptionScorer(gpu, grid) : undefined };
       if (request.compare === 'both') {
         return { kind: 'comparison', comparison: await comparePassiveActive(scenario, { ...settings, passive: request.passive, active: request.active }, context), sites: sites.length };
       }
@@ -178,18 +179,6 @@ const api = {
     };
   },
 };
-
-/** Scores optimiser options with the heatmap kernel, one single-surface model per option. */
-function gpuScorer(gpu: GpuContext, grid: Grid): OptionScorer {
-  return async (model, options, report) => {
-    const vectors: Float32Array[] = [];
-    for (let i = 0; i < options.length; i++) {
-      vectors.push((await irsHeatmapGpu(gpu, { ...model, surfaces: [model.surfaces[i]] }, grid)).snr);
-      await report(i + 1);
-    }
-    return vectors;
-  };
-}
 
 export type IrsApi = typeof api;
 exposeWorker(api);

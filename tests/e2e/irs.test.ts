@@ -95,6 +95,8 @@ describe('IRS planner page', () => {
     expect(await result.textContent()).toMatch(/Passive.*Active/s);
     await result.getByRole('button', { name: 'Apply' }).first().click();
     await expect.poll(() => page.locator('[data-testid^="marker-r"]').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('results-table').textContent(), { timeout: 60_000 }).not.toMatch(/r2|r3/);
+    expect(await page.getByTestId('error-banner').count()).toBe(0);
     await screenshot(page, 'irs-optimised');
     expect(consoleErrors).toEqual([]);
     await page.close();

@@ -100,6 +100,14 @@ describe('placement optimiser', () => {
   });
 });
 
+describe('options', () => {
+  it('tries eight facings at a free site and the given tilts around a wall’s normal', () => {
+    const options = expandOptions([{ x: 0, y: 0 }, { x: 1, y: 1, facingDeg: 350 }], [-30, 0, 30]);
+    expect(options.filter((o) => o.site === 0).map((o) => o.facingDeg)).toEqual([0, 45, 90, 135, 180, 225, 270, 315]);
+    expect(options.filter((o) => o.site === 1).map((o) => o.facingDeg)).toEqual([320, 350, 20]);
+  });
+});
+
 describe('wall sites', () => {
   it('puts sites just outside each wall, facing away from it', () => {
     const sitesOnSquare = wallSites(buildObstacles([[[0, 0], [10, 0], [10, 10], [0, 10]]]), { x0: -20, y0: -20, x1: 20, y1: 20 }, { spacingM: 5, offsetM: 0.5 });

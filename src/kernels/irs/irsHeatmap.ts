@@ -1,6 +1,7 @@
 import type { Grid, SnrGrid } from '../../lib/irs/coverage.ts';
 import type { FieldModel } from '../../lib/irs/field.ts';
 import { insideAnyBuilding } from '../../lib/irs/geometry.ts';
+import type { OptionScorer } from '../../lib/irs/optimiser.ts';
 import { LIMITS } from '../../lib/irs/scenario.ts';
 import type { GpuContext } from '../gpu.ts';
 import { ceilDiv, defineKernel } from '../kernel.ts';
@@ -142,4 +143,16 @@ export async function irsHeatmapGpu(gpu: GpuContext, model: FieldModel, grid: Gr
   const indoor = Uint8Array.from(new Uint32Array(await gpu.read(out.indoor, cells * 4)));
   gpu.release(out.snr, out.indoor);
   return { grid, snr, indoor };
+}
+
+/** The optimiser's option scores (src/lib/irs/optimiser.ts) with the kernel: one single-surface heatmap per option. */
+export function gpuOptionScorer(gpu: GpuContext, grid: Grid): OptionScorer {
+  return async (model, options, report) => {
+    const vectors: Float32Array[] = [];
+    for (let i = 0; i < options.length; i++) {
+      vectors.push((await irsHeatmapGpu(gpu, { ...model, surfaces: [model.surfaces[i]] }, grid)).snr);
+      await report(i + 1);
+    }
+    return vectors;
+  };
 }

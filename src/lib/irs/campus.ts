@@ -29,7 +29,7 @@ export function campusScenario(map: ImportedMap): Scenario {
       { id: 'u2', x: -400, y: 560 },
       { id: 'u3', x: -250, y: 730 },
     ],
-    userAreas: [{ id: 'lawn', x0: -410, y0: 625, x1: -370, y1: 665 }],
+    userAreas: [{ id: 'walk', x0: -440, y0: 540, x1: -400, y1: 580 }],
     area: { x0: -560, y0: 470, x1: -160, y1: 820 },
     rateThresholdBps: 2e6,
     origin: map.origin,

@@ -27,6 +27,8 @@ export interface OptimiserOptions {
   template: IrsTemplate;
   /** Sites to choose from; a site without a facing is tried in eight directions. */
   sites: readonly Candidate[];
+  /** Turns tried around a site's own facing (a wall's normal), in degrees; default [0]. */
+  tiltsDeg?: readonly number[];
   /** Cells along the area's long side for the coverage objective. */
   gridLongSide?: number;
   maxSwapRounds?: number;
@@ -61,9 +63,10 @@ export interface OptimiserContext {
 
 const FACINGS_DEG = [0, 45, 90, 135, 180, 225, 270, 315];
 
-export function expandOptions(sites: readonly Candidate[]): Option[] {
+export function expandOptions(sites: readonly Candidate[], tiltsDeg: readonly number[] = [0]): Option[] {
   return sites.flatMap((site, index) =>
-    (site.facingDeg === undefined ? FACINGS_DEG : [site.facingDeg]).map((facingDeg) => ({ site: index, x: site.x, y: site.y, facingDeg })),
+    (site.facingDeg === undefined ? FACINGS_DEG : tiltsDeg.map((tilt) => Math.round(((site.facingDeg! + tilt + 360) % 360) * 10) / 10))
+      .map((facingDeg) => ({ site: index, x: site.x, y: site.y, facingDeg })),
   );
 }
 
@@ -191,7 +194,7 @@ function combined(scoring: Scoring, chosen: readonly number[], except = -1): Flo
 
 export async function optimisePlacement(scenario: Scenario, settings: OptimiserOptions, context: OptimiserContext = {}): Promise<OptimiserResult> {
   const cancel = context.cancel ?? neverCancelled;
-  const options = expandOptions(settings.sites);
+  const options = expandOptions(settings.sites, settings.tiltsDeg);
   const sites = new Set(options.map((o) => o.site)).size;
   if (settings.count < 1 || settings.count > Math.min(sites, 16)) {
     throw new RangeError(`choose between 1 and ${Math.min(sites, 16)} IRSs for ${sites} candidate sites, got ${settings.count}`);

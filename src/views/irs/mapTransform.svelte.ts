@@ -58,11 +58,3 @@ export class MapTransform {
 function clamp(scale: number): number {
   return Math.min(MAX_SCALE, Math.max(MIN_SCALE, scale));
 }
-
-/** A round length (1, 2 or 5 × 10ⁿ metres) about `targetPx` long on screen, for the scale bar. */
-export function scaleBarLength(scale: number, targetPx = 100): { metres: number; px: number } {
-  const raw = targetPx / scale;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const metres = [5, 2, 1].map((m) => m * power).find((m) => m <= raw) ?? power;
-  return { metres, px: metres * scale };
-}
