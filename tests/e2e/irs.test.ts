@@ -24,9 +24,12 @@ async function chooseFile(page: Page, button: string, name: string, text: string
 }
 
 describe('IRS planner page', () => {
-  it('computes the campus default: heatmap, coverage with and without IRSs, per-user routes', async () => {
+  // One page for the whole session of a user, since each load of the site costs seconds here.
+  it('computes the campus default, explains bad files, follows a drag with undo and a shareable link, and runs the optimiser', async () => {
     const { page, consoleErrors } = await openPage(site, '/irs');
     await ready(page);
+
+    // The default job: heatmap, coverage with and without IRSs, per-user routes, analysis plots.
     expect(await page.getByTestId('coverage-rate').textContent()).toMatch(/^\d+\.\d %$/);
     const results = await page.getByTestId('irs-results').textContent();
     expect(results).toMatch(/direct only \d+\.\d %/);
@@ -34,13 +37,18 @@ describe('IRS planner page', () => {
     expect(Number(await userSnr(page, 'u2'))).toBeGreaterThan(10);
     await expect.poll(() => page.getByTestId('analysis').locator('svg').count()).toBeGreaterThanOrEqual(4);
     await screenshot(page, 'irs-default');
-    expect(consoleErrors).toEqual([]);
-    await page.close();
-  });
+    // A coarser grid for the rest: this is about behaviour, not resolution.
+    await page.getByTestId('grid').selectOption('64');
 
-  it('follows a drag, undoes it, and keeps the scenario in the link', async () => {
-    const { page, consoleErrors } = await openPage(site, '/irs');
-    await ready(page);
+    // Bad input: clear messages, the scenario kept.
+    await chooseFile(page, 'Load JSON', 'broken.json', '{ "carrierHz": 3.5e9, ');
+    await expect.poll(() => page.getByTestId('error-banner').first().textContent()).toMatch(/broken\.json is not valid JSON/);
+    await chooseFile(page, 'Import GeoJSON', 'roads.geojson', JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', geometry: { type: 'LineString', coordinates: [[0, 0], [1, 1]] } }] }));
+    await expect.poll(() => page.getByTestId('error-banner').first().textContent()).toMatch(/roads\.geojson: no polygons found \(only 1 LineString\)/);
+    expect(await page.getByTestId('results-table').locator('tbody tr').count()).toBe(3);
+    await page.getByTestId('error-banner').getByRole('button', { name: 'Dismiss' }).first().click();
+
+    // A drag, its undo, and the link.
     const before = await userSnr(page, 'u1');
     const linkBefore = page.url();
     const marker = page.getByTestId('marker-r1').locator('circle.hit');
@@ -64,28 +72,12 @@ describe('IRS planner page', () => {
     await ready(shared);
     await expect.poll(() => userSnr(shared, 'u1'), { timeout: 60_000 }).toBe(afterDrag);
     await shared.close();
-    expect(consoleErrors).toEqual([]);
-    await page.close();
-  });
 
-  it('explains a bad scenario file and a GeoJSON without polygons, and keeps the scenario', async () => {
-    const { page } = await openPage(site, '/irs');
-    await ready(page);
-    await chooseFile(page, 'Load JSON', 'broken.json', '{ "carrierHz": 3.5e9, ');
-    await expect.poll(() => page.getByTestId('error-banner').first().textContent()).toMatch(/broken\.json is not valid JSON/);
-    await chooseFile(page, 'Import GeoJSON', 'roads.geojson', JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', geometry: { type: 'LineString', coordinates: [[0, 0], [1, 1]] } }] }));
-    await expect.poll(() => page.getByTestId('error-banner').first().textContent()).toMatch(/roads\.geojson: no polygons found \(only 1 LineString\)/);
-    expect(await page.getByTestId('results-table').locator('tbody tr').count()).toBe(3);
-    await page.close();
-  });
-
-  it('runs the placement optimiser to the end and applies its result', async () => {
-    const { page, consoleErrors } = await openPage(site, '/irs');
-    await ready(page);
+    // The optimiser, run to the end and applied.
     const optimiser = page.getByTestId('optimiser');
     await optimiser.getByLabel('IRSs to place K').fill('1');
     await optimiser.getByLabel('IRSs to place K').press('Tab');
-    await optimiser.getByLabel('Wall spacing (m)').fill('60');
+    await optimiser.getByLabel('Wall spacing (m)').fill('120');
     await optimiser.getByLabel('Wall spacing (m)').press('Tab');
     await optimiser.getByLabel('Coverage grid').fill('24');
     await optimiser.getByLabel('Coverage grid').press('Tab');
