@@ -20,10 +20,13 @@ function building(): [number, number][] {
   return [[x, y], [x + w, y], [x + w, y + h / 2], [x + w / 2, y + h / 2], [x + w / 2, y + h], [x, y + h]];
 }
 
-function randomIrs(index: number): IrsSpec {
+/** A random IRS turned roughly toward `toward` (a transmitter), so that most are lit. */
+function randomIrs(index: number, toward: { x: number; y: number }): IrsSpec {
   const type = (['passive', 'active', 'hybrid'] as const)[index % 3];
   const elements = 50 + rng.int(2000);
-  const irs: IrsSpec = { id: `r${index}`, x: rng.uniform(-45, 45), y: rng.uniform(-35, 35), facingDeg: rng.uniform(-180, 180), elements, type };
+  const [x, y] = [rng.uniform(-45, 45), rng.uniform(-35, 35)];
+  const facingDeg = (Math.atan2(toward.y - y, toward.x - x) * 180) / Math.PI + rng.uniform(-60, 60);
+  const irs: IrsSpec = { id: `r${index}`, x, y, facingDeg, elements, type };
   if (type !== 'passive') Object.assign(irs, { ampPowerDbm: rng.uniform(-10, 15), ampNoiseDbm: rng.uniform(-90, -65) });
   if (type === 'hybrid') irs.activeElements = 1 + rng.int(elements - 1);
   return irs;
@@ -40,14 +43,15 @@ function outdoorPoint(buildings: [number, number][][]): { x: number; y: number }
 
 function randomScenario(irsCount: number, nlos: number | null): Scenario {
   const buildings = Array.from({ length: 3 + rng.int(6) }, building);
+  const transmitters = Array.from({ length: 1 + rng.int(3) }, (_, i) => ({ id: `bs${i}`, ...outdoorPoint(buildings), powerDbm: rng.uniform(10, 40), antennas: 1 + rng.int(8) }));
   return {
     carrierHz: rng.uniform(1e9, 30e9),
     noiseDbm: -90 + rng.uniform(0, 20),
     bandwidthHz: 1e6,
     pathLossExponent: { los: rng.uniform(1.8, 2.6), nlos },
     buildings,
-    transmitters: Array.from({ length: 1 + rng.int(3) }, (_, i) => ({ id: `bs${i}`, ...outdoorPoint(buildings), powerDbm: rng.uniform(10, 40), antennas: 1 + rng.int(8) })),
-    irs: Array.from({ length: irsCount }, (_, i) => randomIrs(i)),
+    transmitters,
+    irs: Array.from({ length: irsCount }, (_, i) => randomIrs(i, transmitters[0])),
     users: [],
     area: { x0: -50, y0: -40, x1: 50, y1: 40 },
   };
@@ -81,7 +85,8 @@ interface Case {
 }
 
 function nearBigSurface(scenario: Scenario): Scenario {
-  const big: IrsSpec = { ...scenario.irs[0], x: 0, y: 0, facingDeg: 90, elements: 20_000 };
+  // Hybrid, so the active part's η choice is exercised on a surface that is surely lit.
+  const big: IrsSpec = { id: 'big', x: 0, y: 0, facingDeg: 90, elements: 20_000, type: 'hybrid', activeElements: 5000, ampPowerDbm: rng.uniform(10, 30), ampNoiseDbm: rng.uniform(-90, -70) };
   const inFront = { x: rng.uniform(-2, 2), y: 3 };
   return {
     ...scenario,
@@ -128,10 +133,14 @@ describe('WGSL IRS heatmap against its CPU twin', () => {
       const arrivals = model.surfaces.reduce((n, s) => n + s.arrivals.length, 0);
       const capped = c.nearBigSurface ? Array.from({ length: cells }, (_, i) => cellCentre(grid, i)).filter((p) => surfaceGainAt(model, 0, p.x, p.y).binding).length : 0;
       console.info(`[irsHeatmap] ${c.cols}×${c.rows}: ${arrivals} arrivals, ${boundaryCells} cells on a line-of-sight boundary, ${capped} capped by the far-field bound`);
-      if (c.nearBigSurface) expect(capped).toBeGreaterThan(0);
+      if (c.nearBigSurface) {
+        expect(capped).toBeGreaterThan(0);
+        expect(model.surfaces[0].arrivals.length).toBeGreaterThan(0);
+      }
       expect(mismatches.slice(0, 5)).toEqual([]);
       expect(boundaryCells).toBeLessThanOrEqual(Math.ceil(cells * 0.002));
-      expect(want.snr.some((v) => v > 0)).toBe(true);
+      // Something to compare: cells that receive a signal (a single cell may well be in a shadow).
+      if (cells >= 100) expect(want.snr.some((v) => v > 0)).toBe(true);
     });
   }
 });
