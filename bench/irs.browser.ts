@@ -47,7 +47,7 @@ export async function run(args: Record<string, unknown>, log: (line: string) => 
   const gpu = await createGpuContext(navigator.gpu);
   if (!gpu) throw new Error('no WebGPU adapter');
   log(`adapter: ${adapterLabel(gpu.adapter)} (fallback ${gpu.adapter.isFallback})`);
-  const response = await fetch('/public/datasets/campus-buildings-ubc/ubcv_buildings.geojson');
+  const response = await fetch('/datasets/campus-buildings-ubc/ubcv_buildings.geojson');
   const base = campusScenario(importGeojson(await response.text(), { name: 'ubc' }));
   const sites = wallSites(buildObstacles(base.buildings), base.area, { spacingM: 12 });
   const withIrs = (count: number): Scenario => ({
@@ -59,6 +59,8 @@ export async function run(args: Record<string, unknown>, log: (line: string) => 
     }),
   });
 
+  // Warm the JIT on a small grid first, so the first case is not charged for compilation.
+  snrGridCpu(buildFieldModel(withIrs(4), { mode: 'best' }), gridFor(base.area, 48));
   const timings: HeatmapTiming[] = [];
   for (const c of cases) {
     const scenario = withIrs(c.irs);

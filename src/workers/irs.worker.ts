@@ -9,6 +9,7 @@ import { buildingsKey, GainGridCache } from '../lib/irs/gridCache.ts';
 import { comparePassiveActive, optimisePlacement, wallSites, type IrsTemplate, type OptimiserResult, type PowerComparison } from '../lib/irs/optimiser.ts';
 import { rateThresholdBps, validateScenario, type Candidate, type Scenario } from '../lib/irs/scenario.ts';
 import { InputError } from '../lib/errors.ts';
+import { GpuError, type GpuContext } from '../kernels/gpu.ts';
 import { gpuOptionScorer, irsHeatmapGpu } from '../kernels/irs/irsHeatmap.ts';
 import { openBackend, type OpenBackend } from './backend.ts';
 import { exposeWorker, runJob, transferResult, type JobContext, type JobPort } from './job.ts';
@@ -36,6 +37,8 @@ export interface FieldResult {
   surfaceStatus: SurfaceStatus[];
   routeMethod: FieldModel['routeMethod'];
   backend: BackendChoice['backend'];
+  /** Why this backend (a GPU that failed or was lost says so here). */
+  backendReason: string;
   milliseconds: number;
 }
 
@@ -140,6 +143,7 @@ const api = {
         surfaceStatus: model.surfaceStatus,
         routeMethod: model.routeMethod,
         backend: (opened ?? CPU_UNTIL_OPEN).choice.backend,
+        backendReason: (opened ?? CPU_UNTIL_OPEN).choice.reason,
         milliseconds: performance.now() - started,
       };
       return transferResult(result);
@@ -150,7 +154,6 @@ const api = {
     return runJob(port, async (job) => {
       const scenario = validateScenario(request.scenario);
       void openOnce();
-      const { gpu } = opened ?? CPU_UNTIL_OPEN;
       const sites: Candidate[] = request.siteSource === 'clicked'
         ? scenario.candidates ?? []
         : wallSites(obstacles(scenario).obstacles, scenario.area, { spacingM: request.wallSpacingM });
@@ -161,12 +164,24 @@ const api = {
       // A wall-mounted surface may be turned a little either way from the wall's normal.
       const tiltsDeg = request.siteSource === 'walls' ? [-30, 0, 30] : [0];
       const settings = { count: request.count, objective: request.objective, sites, tiltsDeg, gridLongSide: request.gridLongSide };
-      const context = { progress: job.progress, cancel: job.cancel, scoreOptions: gpu ? gpuOptionScorer(gpu, grid) : undefined };
-      if (request.compare === 'both') {
-        return { kind: 'comparison', comparison: await comparePassiveActive(scenario, { ...settings, passive: request.passive, active: request.active }, context), sites: sites.length };
+      const optimise = async (gpu: GpuContext | null): Promise<OptimiseResult> => {
+        const context = { progress: job.progress, cancel: job.cancel, scoreOptions: gpu ? gpuOptionScorer(gpu, grid) : undefined };
+        if (request.compare === 'both') {
+          return { kind: 'comparison', comparison: await comparePassiveActive(scenario, { ...settings, passive: request.passive, active: request.active }, context), sites: sites.length };
+        }
+        const template = request.compare === 'passive' ? request.passive : request.active;
+        return { kind: 'single', result: await optimisePlacement(scenario, { ...settings, template }, context), sites: sites.length };
+      };
+      const gpu = opened?.gpu ?? null;
+      if (!gpu) return optimise(null);
+      try {
+        return await optimise(gpu);
+      } catch (error) {
+        if (!(error instanceof GpuError) && opened?.gpu === gpu) throw error;
+        // The GPU failed or was lost mid-run: start again on the CPU path.
+        opened = { choice: { backend: 'cpu', adapter: opened!.choice.adapter, reason: `the GPU failed (${(error as Error).message}); using the CPU` }, gpu: null };
+        return optimise(null);
       }
-      const template = request.compare === 'passive' ? request.passive : request.active;
-      return { kind: 'single', result: await optimisePlacement(scenario, { ...settings, template }, context), sites: sites.length };
     });
   },
 

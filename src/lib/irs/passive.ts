@@ -7,10 +7,12 @@
  *   SNR = P·M·(√g₀·1_LoS + N·√(g₁g₂))² / σ²,
  * g₀ the direct gain (0 when the direct link is blocked), g₁ BS→IRS and g₂ IRS→user per-element gains.
  *
- * Double reflection — W. Mei and R. Zhang, "Cooperative beam routing for multi-IRS aided communication",
- * IEEE WCL 2021, and M. Fu and R. Zhang's double-IRS analyses: with cooperative passive beamforming the
- * double-reflection path BS→IRS₁→IRS₂→user has gain g₁·g₁₂·g₂·N₁²·N₂², so its SNR grows as N⁴ for a
- * fixed total split N₁ = N₂ = N/2 (against N² for one IRS).
+ * Double reflection — Y. Han, S. Zhang, L. Duan and R. Zhang, "Cooperative double-IRS aided
+ * communication: beamforming design and power scaling", IEEE WCL 2020; W. Mei and R. Zhang, "Cooperative
+ * beam routing for multi-IRS aided communication", IEEE WCL 2021 (and M. Fu and R. Zhang's active/passive
+ * double-IRS deployment study, whose parameters our tests use): with cooperative passive beamforming the
+ * double-reflection path BS→IRS₁→IRS₂→user has gain g₁·g₁₂·g₂·N₁²·N₂², which for a total N = N₁ + N₂ is
+ * largest at the equal split and then grows as N⁴/16 (against N² for one IRS).
  */
 
 export interface PassiveLink {
