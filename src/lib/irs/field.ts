@@ -97,11 +97,11 @@ export interface FieldOptions {
   obstacles?: Obstacles;
 }
 
-export function pathLossOf(scenario: Scenario): PathLoss {
+function pathLossOf(scenario: Scenario): PathLoss {
   return { beta0: referenceGain(scenario.carrierHz), alphaLos: scenario.pathLossExponent.los, alphaNlos: scenario.pathLossExponent.nlos };
 }
 
-export function modelBox(scenario: Scenario, extraPoints: readonly { x: number; y: number }[] = []): Box {
+function modelBox(scenario: Scenario, extraPoints: readonly { x: number; y: number }[] = []): Box {
   const box = { ...scenario.area };
   const points = [...scenario.transmitters, ...scenario.irs, ...scenario.users, ...(scenario.candidates ?? []), ...extraPoints];
   for (const area of scenario.userAreas ?? []) points.push({ x: area.x0, y: area.y0 }, { x: area.x1, y: area.y1 });

@@ -32,7 +32,7 @@ export function orient(ax: number, ay: number, bx: number, by: number, cx: numbe
 }
 
 /** Signed area (positive when counter-clockwise). */
-export function signedArea(ring: Ring): number {
+function signedArea(ring: Ring): number {
   let twice = 0;
   for (let i = 0; i < ring.length; i++) {
     const [ax, ay] = ring[i];

@@ -19,7 +19,7 @@ export interface ShortestPaths {
   method: 'dijkstra' | 'enumeration';
 }
 
-export function hasNegativeWeight(weights: Float64Array): boolean {
+function hasNegativeWeight(weights: Float64Array): boolean {
   for (const w of weights) if (w < 0) return true;
   return false;
 }
@@ -54,7 +54,7 @@ export function dijkstra(weights: Float64Array, n: number, source: number): Shor
 }
 
 /** Stops a pathological enumeration (many huge surfaces within metres of each other) with a clear error. */
-export const ENUMERATION_BUDGET = 5_000_000;
+const ENUMERATION_BUDGET = 5_000_000;
 
 /**
  * Exact shortest *simple* paths from `source` to every node, for graphs with negative weights (where

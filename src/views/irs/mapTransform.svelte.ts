@@ -4,8 +4,8 @@ import type { Box } from '../../lib/irs/geometry.ts';
  * The map's view: metres to screen pixels and back, pan and zoom. Screen y grows downward, map y upward.
  * sx = w/2 + (x − cx)·scale, sy = h/2 − (y − cy)·scale.
  */
-export const MIN_SCALE = 0.02;
-export const MAX_SCALE = 400;
+const MIN_SCALE = 0.02;
+const MAX_SCALE = 400;
 
 export class MapTransform {
   width = $state(800);
