@@ -38,7 +38,8 @@ export const MODULES: readonly ModuleEntry[] = [
     route: '/irs',
     title: 'IRS placement on a map',
     summary: 'Place passive and active reflecting surfaces on a campus map and see coverage change.',
-    ready: false,
+    ready: true,
+    load: () => import('./irs/IrsPage.svelte'),
   },
   {
     route: '/synergy',
