@@ -29,9 +29,6 @@ function startBackend(override?: string | null): Promise<GdbrBackendInfo> {
   backendInfo ??= (async () => {
     const { choice, gpu } = await openBackend(override);
     gpu?.destroy(); // tfjs opens its own device
-    // tfjs-wasm starts its pthreads from the minified factory's source, which this build breaks
-    // ("e is not defined" in every pthread); the lab's tensors are small, so one thread loses little.
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     const tfBackend = await useTfBackend(choice.backend === 'webgpu' ? 'webgpu' : 'wasm');
     const detail = tfBackend === 'webgpu'
       ? (choice.adapter ? adapterLabel(choice.adapter) : 'GPU')
