@@ -4,8 +4,9 @@ import { parseOptConfig, type OptConfig } from '../../src/lib/opt/config.ts';
 import { parseSafetensors } from '../../src/lib/opt/safetensors.ts';
 import { loadOptWeights, type OptWeights } from '../../src/lib/opt/weights.ts';
 
-/** The golden OPT fixture (../shared/fixtures/opt-golden) and a comparison in its tolerance. */
-export const GOLDEN_DIR = '/work/shared/fixtures/opt-golden';
+/** The golden OPT fixture and a comparison in its tolerance. */
+/** A copy of ../shared/fixtures/opt-golden (its README says how it was made), so browser tests can load it too. */
+export const GOLDEN_DIR = path.resolve(import.meta.dirname, '../fixtures/opt-golden');
 
 export interface GoldenCase {
   input_ids: number[];
