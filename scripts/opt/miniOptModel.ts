@@ -96,13 +96,14 @@ export function initMiniOpt(tf: Tf, config: OptConfig, rng: Rng): TrainableOpt {
  * transposeA/transposeB (what its own gradient uses) runs 6–15× slower than the plain product here.
  */
 function mm(tf: Tf, a: Tensor, b: Tensor): Tensor {
-  const product = tf.customGrad((x: Tensor, y: Tensor, save: tfType.GradSaveFunc) => {
+  const body = (x: Tensor, y: Tensor, save: tfType.GradSaveFunc) => {
     save([x, y]);
     return {
       value: tf.matMul(x as tfType.Tensor2D, y as tfType.Tensor2D),
       gradFunc: (dy: Tensor, [xs, ys]: Tensor[]) => [tf.matMul(dy as tfType.Tensor2D, ys.transpose()), tf.matMul(xs.transpose(), dy as tfType.Tensor2D)],
     };
-  }) as (x: Tensor, y: Tensor) => Tensor;
+  };
+  const product = tf.customGrad(body as unknown as Parameters<Tf["customGrad"]>[0]) as (x: Tensor, y: Tensor) => Tensor;
   return product(a, b);
 }
 
@@ -117,7 +118,7 @@ function layerNorm(tf: Tf, x: Tensor, weight: Tensor, bias: Tensor): Tensor {
  */
 function embedTokens(tf: Tf, table: Variable, ids: Int32Array): Tensor {
   const [vocab, width] = table.shape;
-  const lookup = tf.customGrad((t: Tensor) => {
+  const lookup = tf.customGrad(((t: Tensor) => {
     const value = tf.gather(t as tfType.Tensor2D, tf.tensor1d(ids, 'int32'));
     const gradFunc = (dy: Tensor) => {
       const upstream = dy.dataSync() as Float32Array; // [N, H]
@@ -129,7 +130,7 @@ function embedTokens(tf: Tf, table: Variable, ids: Int32Array): Tensor {
       return tf.tensor2d(grad, [vocab, width]);
     };
     return { value, gradFunc };
-  });
+  }) as unknown as Parameters<Tf["customGrad"]>[0]);
   return lookup(table);
 }
 
@@ -178,7 +179,7 @@ export function lossOf(tf: Tf, model: TrainableOpt, config: OptConfig, windows: 
  */
 function crossEntropy(tf: Tf, logits: Tensor, targets: Int32Array): tfType.Scalar {
   const [rows, vocab] = logits.shape;
-  const loss = tf.customGrad((x: Tensor) => {
+  const loss = tf.customGrad(((x: Tensor) => {
     const values = x.dataSync() as Float32Array;
     const grad = new Float32Array(values.length);
     let total = 0;
@@ -201,7 +202,7 @@ function crossEntropy(tf: Tf, logits: Tensor, targets: Int32Array): tfType.Scala
       value: tf.scalar(total / rows),
       gradFunc: (dy: Tensor) => tf.tensor2d(grad, [rows, vocab]).mul(dy),
     };
-  }) as (x: Tensor) => tfType.Scalar;
+  }) as unknown as Parameters<Tf["customGrad"]>[0]) as (x: Tensor) => tfType.Scalar;
   return loss(logits);
 }
 

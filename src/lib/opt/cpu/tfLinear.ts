@@ -34,18 +34,18 @@ export function applyLinear(tf: Tf, x: TfCore.Tensor2D, linear: TfLinear): TfCor
   const rows = x.shape[0];
   if (linear.weightT === null) {
     const zeros = tf.zeros([rows, linear.outFeatures]) as TfCore.Tensor2D;
-    return linear.bias ? tf.add(zeros, linear.bias) : zeros;
+    return linear.bias ? (tf.add(zeros, linear.bias) as TfCore.Tensor2D) : zeros;
   }
-  const product = tf.matMul(x, linear.weightT);
-  return linear.bias ? tf.add(product, linear.bias) : product;
+  const product = tf.matMul(x, linear.weightT) as TfCore.Tensor2D;
+  return linear.bias ? (tf.add(product, linear.bias) as TfCore.Tensor2D) : product;
 }
 
 export function downloadLinear(tf: Tf, linear: TfLinear): Linear {
   const { outFeatures, inFeatures } = linear;
-  let weight = new Float32Array(outFeatures * inFeatures);
+  const weight = new Float32Array(outFeatures * inFeatures);
   if (linear.weightT) {
     const back = tf.transpose(linear.weightT);
-    weight = back.dataSync() as Float32Array;
+    weight.set(back.dataSync() as Float32Array);
     back.dispose();
   }
   return { weight, bias: linear.bias ? (linear.bias.dataSync() as Float32Array).slice() : null, outFeatures, inFeatures };
