@@ -7,7 +7,9 @@ import { describeError, isInputError } from '../lib/errors.ts';
 type Command = (argv: string[]) => Promise<unknown>;
 
 /** Commands by name; each module adds its own file under ./commands and one line here. */
-const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {};
+const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
+  logits: () => import('./commands/logits.ts'), ppl: () => import('./commands/ppl.ts'), generate: () => import('./commands/generate.ts'),
+};
 
 async function main(): Promise<void> {
   const [name, ...argv] = process.argv.slice(2);
