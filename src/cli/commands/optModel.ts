@@ -12,7 +12,7 @@ import { InputError } from '../../lib/errors.ts';
 
 /**
  * `--model` for the OPT commands (logits, ppl, generate): `embedded` (the shipped mini-OPT), a folder,
- * or a hub id `owner/name[@revision]`. Hub files are cached under .cache/hub/; `PAPERLAB_HUB_URL`
+ * or a hub id `owner/name[@revision]`. Hub files are cached under .cache/hub/ (or $PAPERLAB_CACHE_DIR); `PAPERLAB_HUB_URL`
  * points the hub at another server with the same URL layout (tests use a local one). Always the CPU
  * path (tfjs-wasm), the same lib code as the page's CPU path.
  */
@@ -61,7 +61,7 @@ export function modelFilesFor(spec: string): ModelFiles {
   if (existsSync(spec) && statSync(spec).isDirectory()) return new FolderFiles(path.resolve(spec));
   if (spec.startsWith('.') || spec.startsWith('/')) throw new InputError(`--model ${spec}: no such folder`);
   const { repo, revision } = parseRepoId(spec);
-  return new HubRepo(repo, revision, { baseUrl: process.env.PAPERLAB_HUB_URL, cache: new DiskCache(path.join(REPO_ROOT, '.cache', 'hub')) });
+  return new HubRepo(repo, revision, { baseUrl: process.env.PAPERLAB_HUB_URL, cache: new DiskCache(process.env.PAPERLAB_CACHE_DIR ?? path.join(REPO_ROOT, '.cache', 'hub')) });
 }
 
 export interface CliModel extends LoadedModelFiles {
