@@ -50,6 +50,10 @@ class DiskCache implements ByteCache {
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   }
 
+  async has(url: string): Promise<boolean> {
+    return existsSync(this.file(url));
+  }
+
   async put(url: string, bytes: ArrayBuffer): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
     writeFileSync(this.file(url), new Uint8Array(bytes));

@@ -7,6 +7,8 @@
 export interface ByteCache {
   readonly kind: 'cache-api' | 'memory';
   get(url: string): Promise<ArrayBuffer | undefined>;
+  /** Whether `url` is stored, without reading it. */
+  has(url: string): Promise<boolean>;
   put(url: string, bytes: ArrayBuffer): Promise<void>;
 }
 
@@ -18,6 +20,10 @@ export class MemoryCache implements ByteCache {
 
   async get(url: string): Promise<ArrayBuffer | undefined> {
     return this.entries.get(url);
+  }
+
+  async has(url: string): Promise<boolean> {
+    return this.entries.has(url);
   }
 
   async put(url: string, bytes: ArrayBuffer): Promise<void> {
@@ -38,6 +44,12 @@ export class BrowserCache implements ByteCache {
     const cache = await this.storage.open(MODEL_CACHE_NAME);
     const response = await cache.match(url);
     return response ? response.arrayBuffer() : undefined;
+  }
+
+  async has(url: string): Promise<boolean> {
+    if (await this.fallback.has(url)) return true;
+    const cache = await this.storage.open(MODEL_CACHE_NAME);
+    return (await cache.match(url)) !== undefined;
   }
 
   async put(url: string, bytes: ArrayBuffer): Promise<void> {

@@ -23,7 +23,7 @@ export class UrlFolder implements ModelFiles {
 
   constructor(
     base: string,
-    private readonly options: RemoteOptions = {},
+    protected readonly options: RemoteOptions = {},
     readonly label = base,
   ) {
     this.base = base.endsWith('/') ? base : `${base}/`;
@@ -81,7 +81,8 @@ export class HubRepo extends UrlFolder {
   }
 
   private async hasSafetensors(repo: HubRepo): Promise<boolean> {
-    // The index is small; a HEAD-like probe of model.safetensors would need a range request, so ask the API's file list.
+    if (await this.options.cache?.has(repo.url('model.safetensors'))) return true;
+    // Ask the API for the file list; without it, look for the index, then start (and drop) a GET of the weights.
     const files = await repo.listFiles();
     if (files) return files.includes('model.safetensors') || files.includes('model.safetensors.index.json');
     return (await repo.get('model.safetensors.index.json')) !== undefined || (await probe(repo.url('model.safetensors'), this.hubOptions.fetchImpl));
