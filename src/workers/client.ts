@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import { CancelFlag } from '../lib/cancel.ts';
-import type { ProgressCallback } from '../lib/progress.ts';
+import type { Progress, ProgressCallback } from '../lib/progress.ts';
 import { installErrorHandler } from './errors.ts';
 import type { JobApi, JobPort } from './job.ts';
 
@@ -37,11 +37,12 @@ export class WorkerHandle<Api extends object> {
   run<R>(start: (api: Comlink.Remote<Api & JobApi>, port: JobPort) => Promise<R>, onProgress?: ProgressCallback): RunningJob<R> {
     const jobId = nextJobId++;
     const { flag, buffer } = CancelFlag.shareable();
-    const port: JobPort = {
-      jobId,
-      cancelBuffer: buffer,
-      progress: onProgress ? Comlink.proxy(onProgress) : undefined,
-    };
+    const channel = onProgress ? new MessageChannel() : undefined;
+    if (channel && onProgress) channel.port1.onmessage = (event: MessageEvent<Progress>) => onProgress(event.data);
+    const port: JobPort = Comlink.transfer(
+      { jobId, cancelBuffer: buffer, progressPort: channel?.port2 },
+      channel ? [channel.port2] : [],
+    );
     const api = this.api;
     let settled = false;
     let stop: (reason: Error) => void = () => {};
@@ -52,6 +53,9 @@ export class WorkerHandle<Api extends object> {
     const result = Promise.race([start(api, port), stopped]).finally(() => {
       settled = true;
       this.inFlight.delete(stop);
+      // Progress and the result travel on different ports, whose messages are not ordered with each
+      // other: keep listening a moment so the last report is not dropped.
+      setTimeout(() => channel?.port1.close(), 250);
     });
     return {
       result,

@@ -9,8 +9,8 @@ import { installErrorHandler } from './errors.ts';
  */
 export interface JobPort {
   jobId: number;
-  /** A Comlink.proxy'd callback in the page. */
-  progress?: ProgressCallback;
+  /** Progress reports go here (a MessagePort transferred with the call; Comlink proxies only top-level arguments). */
+  progressPort?: MessagePort;
   /** Shared cancel cell when the page is cross-origin isolated (seen even inside synchronous loops). */
   cancelBuffer?: SharedArrayBuffer;
 }
@@ -30,19 +30,22 @@ const liveJobs = new Map<number, CancelFlag>();
 export function openJob(port: JobPort): JobContext & { close(): void } {
   const cancel = new CancelFlag(port.cancelBuffer);
   liveJobs.set(port.jobId, cancel);
-  const send = port.progress;
+  const progressPort = port.progressPort;
   // Progress crosses a thread; at most ~20 reports a second are worth sending.
   let lastSentMs = 0;
   const throttled: ProgressCallback = (progress) => {
     const now = performance.now();
-    if (!send || (now - lastSentMs < 50 && progress.done < progress.total)) return;
+    if (!progressPort || (now - lastSentMs < 50 && progress.done < progress.total)) return;
     lastSentMs = now;
-    void send(progress);
+    progressPort.postMessage(progress);
   };
   return {
     cancel,
     progress: withEta(throttled),
-    close: () => liveJobs.delete(port.jobId),
+    close: () => {
+      liveJobs.delete(port.jobId);
+      progressPort?.close();
+    },
   };
 }
 
