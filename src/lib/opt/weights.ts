@@ -56,10 +56,10 @@ export interface ExpectedTensor {
   shape: number[];
 }
 
-const LINEARS = ['self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.out_proj', 'fc1', 'fc2'] as const;
+export type LinearName = 'self_attn.q_proj' | 'self_attn.k_proj' | 'self_attn.v_proj' | 'self_attn.out_proj' | 'fc1' | 'fc2';
 
 /** Shape of each linear of layer l as [out, in]. */
-export function linearShapes(config: OptConfig, layer: number): Record<(typeof LINEARS)[number], [number, number]> {
+export function linearShapes(config: OptConfig, layer: number): Record<LinearName, [number, number]> {
   const h = config.hiddenSize;
   return {
     'self_attn.q_proj': [h, h],
