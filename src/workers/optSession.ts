@@ -12,6 +12,7 @@ import { HubRepo, UrlFolder } from '../lib/opt/sources/remoteFiles.ts';
 import { summarizeModel, type ModelSummary } from '../lib/opt/summary.ts';
 import type { OptTokenizer } from '../lib/opt/tokenizer/tokenizer.ts';
 import { loadOptWeights } from '../lib/opt/weights.ts';
+import { formatBytes } from '../kernels/gpu.ts';
 import { GpuOptRuntime } from '../kernels/opt/gpuRuntime.ts';
 import { openBackend } from './backend.ts';
 import { tf, useTfBackend } from './tfBackend.ts';
@@ -38,6 +39,9 @@ export interface OptModelSession {
   /** Set when the GPU device was lost: later calls fail with this message. */
   lostReason?: string;
 }
+
+/** Weights (float32) the CPU path accepts: tfjs-wasm's heap is at most 4 GiB and needs room for activations. */
+const CPU_PATH_MAX_BYTES = 3 * 2 ** 30;
 
 export function modelFilesFor(spec: ModelSourceSpec, cancel: CancelFlag): ModelFiles {
   const options = { cache: defaultCache(), cancel };
@@ -72,6 +76,12 @@ export async function openOptModel(
   if (gpu) {
     runtime = await GpuOptRuntime.load(gpu, loaded.config, { files: loaded.weights }, onTensors);
   } else {
+    if (summary.float32Bytes > CPU_PATH_MAX_BYTES) {
+      throw new InputError(
+        `The model needs ${formatBytes(summary.float32Bytes)} as float32, more than the CPU path can hold`,
+        `WebAssembly memory is limited to 4 GiB, and the CPU path keeps weights as float32 (at most ${formatBytes(CPU_PATH_MAX_BYTES)}); use a GPU or a smaller model`,
+      );
+    }
     // tfjs-wasm's threaded build starts pthread workers that importScripts the main script, which fails
     // inside a bundled module worker ("e is not defined"); the single-threaded SIMD build works.
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
