@@ -11,6 +11,7 @@ import { runAddPositions, runGather, type TableChunk } from './embedding.ts';
 import { GpuKvCache } from './gpuKvCache.ts';
 import { maxBindingBytes, WeightBuffers } from './gpuWeights.ts';
 import { runLayerNorm } from './layerNorm.ts';
+import { LINEAR_ROWS_MAX, runLinearRows } from './linearRows.ts';
 import { runNllChunk } from './nll.ts';
 
 /**
@@ -241,7 +242,13 @@ export class GpuOptRuntime implements OptRuntime<GPUBuffer> {
       if (linear.bias) runElementwise(this.gpu, 'addRowBias', { a: out, b: linear.bias }, { count: rows * linear.outFeatures, width: linear.outFeatures });
       return out;
     }
-    return runMatmul(this.gpu, { a: x, b: linear.weight, bias: linear.bias ?? undefined, out }, { m: rows, n: linear.outFeatures, k: linear.inFeatures, transB: true });
+    return this.product(x, linear.weight, linear.bias ?? undefined, { m: rows, n: linear.outFeatures, k: linear.inFeatures }, out);
+  }
+
+  /** x [m, k] · Wᵀ (+ b), W [n, k]: the few-rows kernel for decoding, the tiled matmul otherwise. */
+  private product(x: GPUBuffer, weight: GPUBuffer, bias: GPUBuffer | undefined, shape: { m: number; n: number; k: number }, out?: GPUBuffer): GPUBuffer {
+    if (shape.m <= LINEAR_ROWS_MAX) return runLinearRows(this.gpu, { x, weight, bias, out }, shape);
+    return runMatmul(this.gpu, { a: x, b: weight, bias, out }, { ...shape, transB: true });
   }
 
   private norm(x: GPUBuffer, rows: number, params: GpuNorm): GPUBuffer {
@@ -307,7 +314,7 @@ export class GpuOptRuntime implements OptRuntime<GPUBuffer> {
     for (const block of this.rowBlocks(head.rows)) {
       const input = this.sliceRows(head.buffer, head.rows, Dw, block);
       for (const chunk of this.tokenChunks) {
-        const logits = runMatmul(gpu, { a: input, b: chunk.buffer }, { m: block.rows, n: chunk.rows, k: Dw, transB: true }); // [rows, chunk]
+        const logits = this.product(input, chunk.buffer, undefined, { m: block.rows, n: chunk.rows, k: Dw }); // [rows, chunk]
         const values = await gpu.readF32(logits, block.rows * chunk.rows);
         gpu.release(logits);
         for (let r = 0; r < block.rows; r++) out.set(values.subarray(r * chunk.rows, (r + 1) * chunk.rows), (block.start + r) * V + chunk.start);
@@ -331,7 +338,7 @@ export class GpuOptRuntime implements OptRuntime<GPUBuffer> {
       const state = gpu.acquire(block.rows * 3 * 4, undefined, 'nll.state');
       const nll = gpu.acquire(block.rows * 4, undefined, 'nll.out');
       this.tokenChunks.forEach((chunk, index) => {
-        const logits = runMatmul(gpu, { a: input, b: chunk.buffer }, { m: block.rows, n: chunk.rows, k: Dw, transB: true });
+        const logits = this.product(input, chunk.buffer, undefined, { m: block.rows, n: chunk.rows, k: Dw });
         runNllChunk(gpu, { logits, targets: targetBuffer, state, nll }, {
           rows: block.rows,
           start: chunk.start,
