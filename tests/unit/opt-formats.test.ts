@@ -161,9 +161,11 @@ describe('the OPT tokenizer (byte-level BPE through @huggingface/tokenizers)', (
     for (const text of ['The café served crème brûlée.', ' leading space', 'tabs\tand\n\nnewlines  ', '日本語 😀 mixed', '']) {
       expect(tokenizer.decode(tokenizer.encode(text))).toBe(text);
     }
-    const withUnk = tokenizer.encode('a <unk> b', { addBos: false });
+    // <unk> is WikiText's literal placeholder: one token, and decoded back; </s> is dropped unless asked for.
+    const withUnk = tokenizer.encode('a <unk> b');
     expect([...withUnk]).toContain(3);
-    expect(tokenizer.decode(withUnk, { skipSpecial: false })).toBe('a <unk> b');
+    expect(tokenizer.decode(withUnk)).toBe('a <unk> b');
+    expect(tokenizer.decode(withUnk, { skipSpecial: false })).toBe('</s>a <unk> b');
   });
 
   it('learns merges by frequency, deterministically', () => {

@@ -21,7 +21,12 @@ export interface TokenizerFiles {
 
 const OPT_SPECIAL_TOKENS = ['<s>', '<pad>', '</s>', '<unk>'];
 
+/** Tokens that mark sequences rather than stand for text. */
+const SEQUENCE_MARKERS = ['<s>', '</s>', '<pad>'];
+
 export class OptTokenizer {
+  private markers: Set<number> | undefined;
+
   private constructor(
     private readonly tokenizer: Tokenizer,
     /** Prepended by `encode` (OPT: `</s>` = 2). */
@@ -74,12 +79,19 @@ export class OptTokenizer {
     return out;
   }
 
-  /** Text of `ids`; special tokens are dropped unless `skipSpecial` is false. Spaces are kept as encoded. */
+  /**
+   * Text of `ids`. The sequence markers `<s>`, `</s>` and `<pad>` are dropped unless `skipSpecial` is
+   * false; `<unk>` stays, because WikiText's text contains it literally. Spaces are kept as encoded.
+   */
   decode(ids: ArrayLike<number>, options: { skipSpecial?: boolean } = {}): string {
-    return this.tokenizer.decode(Array.from(ids), {
-      skip_special_tokens: options.skipSpecial ?? true,
-      clean_up_tokenization_spaces: false,
-    });
+    const kept = options.skipSpecial ?? true ? Array.from(ids).filter((id) => !this.markerIds.has(id)) : Array.from(ids);
+    if (kept.length === 0) return '';
+    return this.tokenizer.decode(kept, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+  }
+
+  private get markerIds(): Set<number> {
+    this.markers ??= new Set(SEQUENCE_MARKERS.map((token) => this.tokenizer.token_to_id(token)).filter((id): id is number => id !== undefined));
+    return this.markers;
   }
 
   /** The token string of one id (byte-level characters, e.g. "Ġthe"), for display. */
