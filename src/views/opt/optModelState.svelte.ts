@@ -18,6 +18,20 @@ export function wikitextTestUrl(): string {
   return new URL('datasets/wikitext-2/test.txt', document.baseURI).href;
 }
 
+/** The shareable part of a source (hub repo or URL; local files and the default are not links). */
+export function sourceToParams(spec: ModelSourceSpec): Record<string, string> | undefined {
+  if (spec.kind === 'hub') return { source: 'hub', repo: spec.repo, rev: spec.revision };
+  if (spec.kind === 'url') return { source: 'url', url: spec.url };
+  return undefined;
+}
+
+export function sourceFromParams(params: URLSearchParams | undefined): { kind?: SourceKind; repo?: string; revision?: string; url?: string } {
+  const source = params?.get('source');
+  if (source === 'hub') return { kind: 'hub', repo: params!.get('repo') ?? undefined, revision: params!.get('rev') ?? undefined };
+  if (source === 'url') return { kind: 'url', url: params!.get('url') ?? undefined };
+  return {};
+}
+
 export class OptModelState<Api extends OptApi = OptApi> {
   info = $state.raw<LoadedModelInfo | undefined>(undefined);
   loading = $state(false);
