@@ -15,6 +15,21 @@ import type { OptLayerWeights } from './weights.ts';
  * Activations are opaque handles (`H`: a Float32Array on the CPU path, a GPUBuffer on WebGPU) so a
  * pipeline can keep them on the device between layers; `read` brings one to the CPU and `release`
  * frees it (a no-op on the CPU path). Calls never consume their inputs.
+ *
+ * A layer-by-layer pass as a pruning pipeline drives it (calibration windows `ids` [batch·seqLen]):
+ *
+ *   let x = await runtime.embed(ids, { batch, seqLen });
+ *   for (let l = 0; l < runtime.config.numLayers; l++) {
+ *     const { hidden, outProjInput, fc2Input } = await runtime.layer(l, x, { capture: { outProjInput: true, fc2Input: true } });
+ *     const weights = await runtime.getLayerWeights(l);         // HF layout, [out, in]
+ *     const pruned = prune(weights, await runtime.read(outProjInput!), await runtime.read(fc2Input!));
+ *     await runtime.setLayerWeights(l, pruned.weights, pruned.vHeadDims);
+ *     runtime.release(outProjInput, fc2Input, hidden);
+ *     const next = (await runtime.layer(l, x)).hidden;           // the pruned layer's output feeds layer l + 1
+ *     runtime.release(x);
+ *     x = next;
+ *   }
+ *   const nll = await runtime.nll(x, targets);
  */
 export type OptBackendName = 'cpu' | 'webgpu';
 
