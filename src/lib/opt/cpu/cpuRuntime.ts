@@ -4,7 +4,8 @@ import { addPositionsCpu, gatherRowsCpu } from '../ops/embedding.ts';
 import { configWithLayerWidths, type Activations, type KvCache, type LayerOptions, type LayerResult, type OptRuntime } from '../runtime.ts';
 import { checkLayerWeights, type LayerNormParams, type OptLayerWeights, type OptWeights } from '../weights.ts';
 import { CpuKvCache } from './cpuKvCache.ts';
-import { applyLinear, disposeLinear, downloadLinear, uploadLinear, type Tf, type TfLinear } from './tfLinear.ts';
+import { layerNormCpu } from '../ops/layerNorm.ts';
+import { applyLinear, disposeLinear, downloadLinear, linearOnArray, readAndDispose, uploadLinear, type Tf, type TfLinear } from './tfLinear.ts';
 
 /**
  * The fast CPU path (DESIGN §2): every matrix product on tfjs (its wasm backend, XNNPACK + SIMD, in a
@@ -14,19 +15,15 @@ import { applyLinear, disposeLinear, downloadLinear, uploadLinear, type Tf, type
  * several times slower than separate ones here, and heads may have different value widths.
  */
 interface CpuLayer {
-  selfAttnLayerNorm: TfNorm;
+  /** Layer norms stay in JS: a typed-array loop beats a chain of small tfjs ops. */
+  selfAttnLayerNorm: LayerNormParams;
   qProj: TfLinear;
   kProj: TfLinear;
   vProj: TfLinear;
   outProj: TfLinear;
-  finalLayerNorm: TfNorm;
+  finalLayerNorm: LayerNormParams;
   fc1: TfLinear;
   fc2: TfLinear;
-}
-
-interface TfNorm {
-  weight: TfCore.Tensor1D | null;
-  bias: TfCore.Tensor1D | null;
 }
 
 /** Vocabulary rows per LM-head chunk: bounds the logits block to rows × this many floats. */
@@ -45,7 +42,7 @@ export class CpuOptRuntime implements OptRuntime<Float32Array> {
   private readonly headChunks: { start: number; rows: number; weightT: TfCore.Tensor2D }[] = [];
   private readonly projectIn: TfLinear | null;
   private readonly projectOut: TfLinear | null;
-  private readonly finalLayerNorm: TfNorm | null;
+  private readonly finalLayerNorm: LayerNormParams | null;
 
   /** Takes the weights (their matrices move into tfjs; drop your references). */
   constructor(
@@ -68,7 +65,7 @@ export class CpuOptRuntime implements OptRuntime<Float32Array> {
       weight ? uploadLinear(tf, { weight, bias: null, outFeatures: out, inFeatures: inF }) : null;
     this.projectIn = projection(weights.projectIn, H, Dw);
     this.projectOut = projection(weights.projectOut, Dw, H);
-    this.finalLayerNorm = weights.finalLayerNorm ? this.uploadNorm(weights.finalLayerNorm) : null;
+    this.finalLayerNorm = weights.finalLayerNorm;
     this.layers = weights.layers.map((layer) => this.uploadLayer(layer));
   }
 
@@ -87,7 +84,7 @@ export class CpuOptRuntime implements OptRuntime<Float32Array> {
     let x = gatherRowsCpu(this.embedTokens, Dw, ids); // [N, Dw]
     if (this.projectIn) {
       const tf = this.tf;
-      x = tf.tidy(() => applyLinear(tf, tf.tensor2d(x, [ids.length, Dw]), this.projectIn!).dataSync() as Float32Array); // [N, H]
+      x = linearOnArray(tf, x, ids.length, this.projectIn); // [N, H]
     }
     addPositionsCpu(x, this.embedPositions, { batch, seqLen, width: H, positionOffset: shape.positionOffset ?? 0 });
     return { data: x, batch, seqLen, width: H };
@@ -100,87 +97,84 @@ export class CpuOptRuntime implements OptRuntime<Float32Array> {
     if (!weights) throw new RangeError(`layer ${l} is not in 0…${config.numLayers - 1}`);
     const { batch, seqLen } = x;
     const rows = batch * seqLen;
-    const H = config.hiddenSize;
     const cache = options.cache as CpuKvCache | undefined;
     if (cache && !(cache instanceof CpuKvCache)) throw new TypeError('this KV cache belongs to another backend');
     const preLn = config.doLayerNormBefore;
-    const captured: { outProjInput?: Float32Array; fc2Input?: Float32Array } = {};
+    const norm = (data: Float32Array, params: LayerNormParams) => this.normArray(data, rows, params);
 
-    const hidden = tf.tidy(() => {
-      const input = tf.tensor2d(x.data, [rows, H]);
-      const attnIn = preLn ? this.norm(input, weights.selfAttnLayerNorm) : input;
-      const q = tf.mul(applyLinear(tf, attnIn, weights.qProj), 1 / Math.sqrt(config.headDim)) as TfCore.Tensor2D; // [N, H]
-      const k = applyLinear(tf, attnIn, weights.kProj); // [N, H]
-      const v = applyLinear(tf, attnIn, weights.vProj); // [N, vDim]
-      const context = this.attention(l, q, k, v, batch, seqLen, cache); // [N, vDim]
-      if (options.capture?.outProjInput) captured.outProjInput = context.dataSync() as Float32Array;
-      let h = tf.add(applyLinear(tf, context, weights.outProj), input) as TfCore.Tensor2D; // [N, H]
-      if (!preLn) h = this.norm(h, weights.selfAttnLayerNorm);
-      const mlpIn = preLn ? this.norm(h, weights.finalLayerNorm) : h;
-      const activations = tf.relu(applyLinear(tf, mlpIn, weights.fc1)); // [N, ffn]
-      if (options.capture?.fc2Input) captured.fc2Input = activations.dataSync() as Float32Array;
-      let out = tf.add(applyLinear(tf, activations, weights.fc2), h) as TfCore.Tensor2D; // [N, H]
-      if (!preLn) out = this.norm(out, weights.finalLayerNorm);
-      return out.dataSync() as Float32Array;
-    });
+    // Self-attention block.
+    const attnIn = preLn ? norm(x.data, weights.selfAttnLayerNorm) : x.data;
+    const q = linearOnArray(tf, attnIn, rows, weights.qProj); // [N, H]
+    const k = linearOnArray(tf, attnIn, rows, weights.kProj); // [N, H]
+    const v = linearOnArray(tf, attnIn, rows, weights.vProj); // [N, vDim]
+    const context = this.attention(l, q, k, v, batch, seqLen, cache); // [N, vDim]
+    let h = addInPlace(linearOnArray(tf, context, rows, weights.outProj), x.data); // [N, H]
+    if (!preLn) h = norm(h, weights.selfAttnLayerNorm);
+
+    // Feed-forward block.
+    const mlpIn = preLn ? norm(h, weights.finalLayerNorm) : h;
+    const activations = linearOnArray(tf, mlpIn, rows, weights.fc1, true); // [N, ffn], ReLU applied
+    let out = addInPlace(linearOnArray(tf, activations, rows, weights.fc2), h); // [N, H]
+    if (!preLn) out = norm(out, weights.finalLayerNorm);
+
     const shaped = (data: Float32Array, width: number): Activations<Float32Array> => ({ data, batch, seqLen, width });
     return {
-      hidden: shaped(hidden, H),
-      outProjInput: captured.outProjInput && shaped(captured.outProjInput, config.vDims[l]),
-      fc2Input: captured.fc2Input && shaped(captured.fc2Input, config.ffnDims[l]),
+      hidden: shaped(out, config.hiddenSize),
+      outProjInput: options.capture?.outProjInput ? shaped(context, config.vDims[l]) : undefined,
+      fc2Input: options.capture?.fc2Input ? shaped(activations, config.ffnDims[l]) : undefined,
     };
   }
 
-  /** Causal attention of q [N, H] over this call's keys (and the cache's, when given) → [N, vDim]. */
-  private attention(
-    l: number,
-    q: TfCore.Tensor2D,
-    k: TfCore.Tensor2D,
-    v: TfCore.Tensor2D,
-    batch: number,
-    queryLen: number,
-    cache: CpuKvCache | undefined,
-  ): TfCore.Tensor2D {
+  /**
+   * Causal attention of q [N, H] over this call's keys (and the cache's, when given) → [N, vDim].
+   * Heads are split into contiguous arrays in JS (tfjs-wasm's column slices cost more than the
+   * products); each head is two tfjs products around a masked softmax.
+   */
+  private attention(l: number, q: Float32Array, k: Float32Array, v: Float32Array, batch: number, queryLen: number, cache: CpuKvCache | undefined): Float32Array {
     const tf = this.tf;
-    const { numHeads, headDim } = this.config;
+    const { numHeads, headDim, hiddenSize: H } = this.config;
     const vOffsets = valueHeadOffsets(this.config, l);
     const vDim = vOffsets[numHeads];
     let keys = k;
     let values = v;
     let keyLen = queryLen;
-    if (cache) {
-      const stored = cache.append(l, k.dataSync() as Float32Array, v.dataSync() as Float32Array, queryLen, vDim);
-      keyLen = stored.keyLen;
-      keys = tf.tensor2d(stored.keys, [batch * keyLen, numHeads * headDim]);
-      values = tf.tensor2d(stored.values, [batch * keyLen, vDim]);
-    }
-    if (vDim === 0) return tf.zeros([batch * queryLen, 0]);
+    if (cache) ({ keys, values, keyLen } = cache.append(l, k, v, queryLen, vDim));
+    const context = new Float32Array(batch * queryLen * vDim);
+    if (vDim === 0) return context;
+    const scale = 1 / Math.sqrt(headDim);
+    const qh = new Float32Array(queryLen * headDim);
+    const khT = new Float32Array(headDim * keyLen);
     const mask = causalMask(tf, queryLen, keyLen);
-    const perSequence: TfCore.Tensor2D[] = [];
     for (let b = 0; b < batch; b++) {
-      const qb = tf.slice(q, [b * queryLen, 0], [queryLen, numHeads * headDim]);
-      const kbT = tf.transpose(tf.slice(keys, [b * keyLen, 0], [keyLen, numHeads * headDim])); // [H, keyLen]
-      const vb = tf.slice(values, [b * keyLen, 0], [keyLen, vDim]);
-      const heads: TfCore.Tensor2D[] = [];
       for (let h = 0; h < numHeads; h++) {
         const width = vOffsets[h + 1] - vOffsets[h];
         if (width === 0) continue;
-        const scores = tf.matMul(tf.slice(qb, [0, h * headDim], [queryLen, headDim]), tf.slice(kbT, [h * headDim, 0], [headDim, keyLen])); // [Tq, Tk]
-        const probs = tf.softmax(tf.add(scores, mask) as TfCore.Tensor2D);
-        heads.push(tf.matMul(probs, tf.slice(vb, [0, vOffsets[h]], [keyLen, width]))); // [Tq, width]
+        for (let i = 0; i < queryLen; i++) {
+          const row = (b * queryLen + i) * H + h * headDim;
+          for (let d = 0; d < headDim; d++) qh[i * headDim + d] = q[row + d] * scale;
+        }
+        for (let j = 0; j < keyLen; j++) {
+          const row = (b * keyLen + j) * H + h * headDim;
+          for (let d = 0; d < headDim; d++) khT[d * keyLen + j] = keys[row + d];
+        }
+        const vh = new Float32Array(keyLen * width);
+        for (let j = 0; j < keyLen; j++) vh.set(values.subarray((b * keyLen + j) * vDim + vOffsets[h], (b * keyLen + j) * vDim + vOffsets[h] + width), j * width);
+        const out = readAndDispose(
+          tf.tidy(() => {
+            const scores = tf.matMul(tf.tensor2d(qh, [queryLen, headDim]), tf.tensor2d(khT, [headDim, keyLen])); // [Tq, Tk]
+            const probs = tf.softmax(tf.add(scores, mask) as TfCore.Tensor2D);
+            return tf.matMul(probs, tf.tensor2d(vh, [keyLen, width])); // [Tq, width]
+          }),
+        );
+        for (let i = 0; i < queryLen; i++) context.set(out.subarray(i * width, (i + 1) * width), (b * queryLen + i) * vDim + vOffsets[h]);
       }
-      perSequence.push(heads.length === 1 ? heads[0] : tf.concat(heads, 1));
     }
-    return perSequence.length === 1 ? perSequence[0] : tf.concat(perSequence, 0);
+    mask.dispose();
+    return context;
   }
 
-  private norm(x: TfCore.Tensor2D, params: TfNorm): TfCore.Tensor2D {
-    const tf = this.tf;
-    const { mean, variance } = tf.moments(x, 1, true);
-    let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LAYER_NORM_EPS))) as TfCore.Tensor2D;
-    if (params.weight) y = tf.mul(y, params.weight);
-    if (params.bias) y = tf.add(y, params.bias);
-    return y;
+  private normArray(x: Float32Array, rows: number, params: LayerNormParams): Float32Array {
+    return layerNormCpu(x, { rows, width: this.config.hiddenSize, weight: params.weight, bias: params.bias, eps: LAYER_NORM_EPS });
   }
 
   /** Final layer norm and project_out: the input of the LM head. */
@@ -193,10 +187,9 @@ export class CpuOptRuntime implements OptRuntime<Float32Array> {
       for (let b = 0; b < x.batch; b++) data.set(x.data.subarray(((b + 1) * x.seqLen - 1) * x.width, (b + 1) * x.seqLen * x.width), b * x.width);
       rows = x.batch;
     }
-    let h = tf.tensor2d(data, [rows, x.width]);
-    if (this.finalLayerNorm) h = this.norm(h, this.finalLayerNorm);
-    if (this.projectOut) h = applyLinear(tf, h, this.projectOut);
-    return h;
+    if (this.finalLayerNorm) data = this.normArray(data, rows, this.finalLayerNorm);
+    const h = tf.tensor2d(data, [rows, x.width]);
+    return this.projectOut ? applyLinear(tf, h, this.projectOut) : h;
   }
 
   async logits(x: Activations<Float32Array>, options: { lastPositionOnly?: boolean } = {}): Promise<Float32Array> {
@@ -204,13 +197,12 @@ export class CpuOptRuntime implements OptRuntime<Float32Array> {
     const V = this.config.vocabSize;
     const rows = options.lastPositionOnly ? x.batch : x.batch * x.seqLen;
     const out = new Float32Array(rows * V);
-    tf.tidy(() => {
-      const h = this.headInput(x, options.lastPositionOnly ?? false);
-      for (const chunk of this.headChunks) {
-        const block = tf.matMul(h, chunk.weightT).dataSync(); // [rows, chunkRows]
-        for (let r = 0; r < rows; r++) out.set(block.subarray(r * chunk.rows, (r + 1) * chunk.rows), r * V + chunk.start);
-      }
-    });
+    const h = tf.tidy(() => this.headInput(x, options.lastPositionOnly ?? false));
+    for (const chunk of this.headChunks) {
+      const block = readAndDispose(tf.matMul(h, chunk.weightT)); // [rows, chunkRows]
+      for (let r = 0; r < rows; r++) out.set(block.subarray(r * chunk.rows, (r + 1) * chunk.rows), r * V + chunk.start);
+    }
+    h.dispose();
     return out;
   }
 
@@ -220,21 +212,19 @@ export class CpuOptRuntime implements OptRuntime<Float32Array> {
     if (targets.length !== rows) throw new RangeError(`nll: ${targets.length} targets for ${rows} rows`);
     const Dw = this.config.wordEmbedProjDim;
     const logSumExp = new Float64Array(rows).fill(-Infinity);
-    let headIn: Float32Array | undefined;
-    tf.tidy(() => {
-      const h = this.headInput(x, false);
-      headIn = h.dataSync() as Float32Array;
-      for (const chunk of this.headChunks) {
-        const chunkLse = tf.logSumExp(tf.matMul(h, chunk.weightT), 1).dataSync(); // [rows]
-        for (let r = 0; r < rows; r++) logSumExp[r] = logAddExp(logSumExp[r], chunkLse[r]);
-      }
-    });
+    const h = tf.tidy(() => this.headInput(x, false));
+    const headIn = h.dataSync() as Float32Array;
+    for (const chunk of this.headChunks) {
+      const chunkLse = readAndDispose(tf.tidy(() => tf.logSumExp(tf.matMul(h, chunk.weightT), 1))); // [rows]
+      for (let r = 0; r < rows; r++) logSumExp[r] = logAddExp(logSumExp[r], chunkLse[r]);
+    }
+    h.dispose();
     // The target's logit is one dot product with its embedding row: no need to keep the logits.
     const out = new Float32Array(rows);
     for (let r = 0; r < rows; r++) {
       const row = targets[r] * Dw;
       let dot = 0;
-      for (let c = 0; c < Dw; c++) dot += headIn![r * Dw + c] * this.embedTokens[row + c];
+      for (let c = 0; c < Dw; c++) dot += headIn[r * Dw + c] * this.embedTokens[row + c];
       out[r] = logSumExp[r] - dot;
     }
     return out;
@@ -255,10 +245,7 @@ export class CpuOptRuntime implements OptRuntime<Float32Array> {
     const tf = this.tf;
     const layer = this.layers[l];
     if (!layer) throw new RangeError(`layer ${l} is not in 0…${this.config.numLayers - 1}`);
-    const norm = (n: TfNorm): LayerNormParams => ({
-      weight: n.weight ? (n.weight.dataSync() as Float32Array).slice() : null,
-      bias: n.bias ? (n.bias.dataSync() as Float32Array).slice() : null,
-    });
+    const norm = (n: LayerNormParams): LayerNormParams => ({ weight: n.weight && n.weight.slice(), bias: n.bias && n.bias.slice() });
     return {
       selfAttnLayerNorm: norm(layer.selfAttnLayerNorm),
       qProj: downloadLinear(tf, layer.qProj),
@@ -289,35 +276,23 @@ export class CpuOptRuntime implements OptRuntime<Float32Array> {
     for (const chunk of this.headChunks) chunk.weightT.dispose();
     if (this.projectIn) disposeLinear(this.projectIn);
     if (this.projectOut) disposeLinear(this.projectOut);
-    if (this.finalLayerNorm) this.disposeNorm(this.finalLayerNorm);
-  }
-
-  private uploadNorm(params: LayerNormParams): TfNorm {
-    return { weight: params.weight && this.tf.tensor1d(params.weight), bias: params.bias && this.tf.tensor1d(params.bias) };
   }
 
   private uploadLayer(layer: OptLayerWeights): CpuLayer {
     const tf = this.tf;
     return {
-      selfAttnLayerNorm: this.uploadNorm(layer.selfAttnLayerNorm),
+      selfAttnLayerNorm: layer.selfAttnLayerNorm,
       qProj: uploadLinear(tf, layer.qProj),
       kProj: uploadLinear(tf, layer.kProj),
       vProj: uploadLinear(tf, layer.vProj),
       outProj: uploadLinear(tf, layer.outProj),
-      finalLayerNorm: this.uploadNorm(layer.finalLayerNorm),
+      finalLayerNorm: layer.finalLayerNorm,
       fc1: uploadLinear(tf, layer.fc1),
       fc2: uploadLinear(tf, layer.fc2),
     };
   }
 
-  private disposeNorm(norm: TfNorm): void {
-    norm.weight?.dispose();
-    norm.bias?.dispose();
-  }
-
   private disposeLayer(layer: CpuLayer): void {
-    this.disposeNorm(layer.selfAttnLayerNorm);
-    this.disposeNorm(layer.finalLayerNorm);
     for (const linear of [layer.qProj, layer.kProj, layer.vProj, layer.outProj, layer.fc1, layer.fc2]) disposeLinear(linear);
   }
 }
@@ -327,6 +302,11 @@ function causalMask(tf: Tf, queryLen: number, keyLen: number): TfCore.Tensor2D {
   const mask = new Float32Array(queryLen * keyLen);
   for (let i = 0; i < queryLen; i++) for (let j = keyLen - queryLen + i + 1; j < keyLen; j++) mask[i * keyLen + j] = MASKED_SCORE;
   return tf.tensor2d(mask, [queryLen, keyLen]);
+}
+
+function addInPlace(target: Float32Array, source: Float32Array): Float32Array {
+  for (let i = 0; i < target.length; i++) target[i] += source[i];
+  return target;
 }
 
 function logAddExp(a: number, b: number): number {

@@ -29,15 +29,34 @@ export function uploadLinear(tf: Tf, linear: Linear): TfLinear {
   return { weightT, bias, outFeatures, inFeatures };
 }
 
-/** x [rows, in] → [rows, out]. */
-export function applyLinear(tf: Tf, x: TfCore.Tensor2D, linear: TfLinear): TfCore.Tensor2D {
+/**
+ * x [rows, in] → [rows, out] (x·Wᵀ + b, then ReLU when asked), as one fused tfjs matMul: bias and
+ * activation in the same pass over the output.
+ */
+export function applyLinear(tf: Tf, x: TfCore.Tensor2D, linear: TfLinear, relu = false): TfCore.Tensor2D {
   const rows = x.shape[0];
   if (linear.weightT === null) {
-    const zeros = tf.zeros([rows, linear.outFeatures]) as TfCore.Tensor2D;
-    return linear.bias ? (tf.add(zeros, linear.bias) as TfCore.Tensor2D) : zeros;
+    let out = tf.zeros([rows, linear.outFeatures]) as TfCore.Tensor2D;
+    if (linear.bias) out = tf.add(out, linear.bias) as TfCore.Tensor2D;
+    return relu ? tf.relu(out) : out;
   }
-  const product = tf.matMul(x, linear.weightT) as TfCore.Tensor2D;
-  return linear.bias ? (tf.add(product, linear.bias) as TfCore.Tensor2D) : product;
+  return tf.fused.matMul({ a: x, b: linear.weightT, bias: linear.bias ?? undefined, activation: relu ? 'relu' : 'linear' }) as TfCore.Tensor2D;
+}
+
+/** `applyLinear` on a Float32Array [rows, in], returning a Float32Array [rows, out]. */
+export function linearOnArray(tf: Tf, x: Float32Array, rows: number, linear: TfLinear, relu = false): Float32Array {
+  if (linear.outFeatures === 0) return new Float32Array(0);
+  return readAndDispose(tf.tidy(() => applyLinear(tf, tf.tensor2d(x, [rows, linear.inFeatures]), linear, relu)));
+}
+
+/**
+ * A tensor's values, then frees it. (Never return a typed array from tf.tidy: tidy walks its result
+ * looking for tensors, element by element — seconds for a layer's activations.)
+ */
+export function readAndDispose(tensor: TfCore.Tensor): Float32Array {
+  const values = tensor.dataSync() as Float32Array;
+  tensor.dispose();
+  return values;
 }
 
 export function downloadLinear(tf: Tf, linear: TfLinear): Linear {
