@@ -41,6 +41,25 @@ describe('the OPT model page', () => {
     await page.close();
   });
 
+  it('runs the WGSL path in its worker with ?backend=webgpu (SwiftShader here: a short job)', async () => {
+    const { page, consoleErrors } = await openPage(site, '/pruning', { search: '?backend=webgpu' });
+    const summary = page.getByTestId('model-summary');
+    await summary.waitFor({ timeout: 120_000 });
+    expect(await summary.textContent()).toMatch(/Runs on WebGPU/);
+    await page.getByLabel('Window (tokens)').fill('32');
+    await page.getByLabel('Windows', { exact: true }).fill('1');
+    await page.getByTestId('run-perplexity').click();
+    const result = page.getByTestId('perplexity-result');
+    await result.waitFor({ timeout: 240_000 });
+    expect(await result.textContent()).toMatch(/1 of \d+ windows of 32 tokens.*WebGPU/s);
+    await page.getByLabel('New tokens').fill('4');
+    await page.getByTestId('run-generate').click();
+    await page.getByTestId('generate-stats').waitFor({ timeout: 240_000 });
+    expect(await page.getByTestId('generate-stats').textContent()).toMatch(/4 tokens.*WebGPU/s);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
   it('fits a 360 px screen', async () => {
     const { page, consoleErrors } = await openPage(site, '/pruning', { width: 360 });
     await page.getByTestId('model-summary').waitFor({ timeout: 120_000 });
