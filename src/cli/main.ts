@@ -10,6 +10,7 @@ type Command = (argv: string[]) => Promise<unknown>;
 const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   gdbr: () => import('./commands/gdbr.ts'),
   irs: () => import('./commands/irs.ts'),
+  logits: () => import('./commands/logits.ts'), ppl: () => import('./commands/ppl.ts'), generate: () => import('./commands/generate.ts'),
   nmf: () => import('./commands/nmf.ts'),
   qll: () => import('./commands/qll.ts'),
 };

@@ -1,0 +1,199 @@
+import { InputError } from '../errors.ts';
+
+/**
+ * The safetensors format (DESIGN §3): an 8-byte little-endian header length N, N bytes of JSON mapping
+ * tensor names to `{dtype, shape, data_offsets: [begin, end]}` (offsets relative to the end of the
+ * header), an optional `__metadata__` entry of strings, then the raw little-endian data.
+ *
+ * Reading is lazy: `parseSafetensorsHeader` checks the header against the file's size, and
+ * `readTensorF32` converts one tensor at a time to float32, so a caller can upload each tensor to the
+ * GPU and drop it before converting the next (never two float32 copies of the whole model).
+ */
+export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
+
+const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2 };
+/** Headers beyond this are not real safetensors files (the reference implementation uses 100 MB). */
+const MAX_HEADER_BYTES = 100_000_000;
+
+export interface TensorEntry {
+  name: string;
+  dtype: SafetensorsDtype;
+  shape: number[];
+  /** Byte range of the data, absolute within the file. */
+  begin: number;
+  end: number;
+}
+
+export interface SafetensorsFile {
+  /** Where the bytes came from, for error messages. */
+  fileName: string;
+  bytes: Uint8Array;
+  tensors: Map<string, TensorEntry>;
+  metadata: Record<string, string>;
+}
+
+export function parseSafetensors(buffer: ArrayBuffer | Uint8Array, fileName = 'model.safetensors'): SafetensorsFile {
+  const bytes = buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer);
+  const fail = (what: string) =>
+    new InputError(`${fileName} is not a valid safetensors file: ${what}`, 'expected an 8-byte header length, a JSON header and the tensor data (huggingface.co/docs/safetensors)');
+  if (bytes.byteLength < 8) throw fail(`it has only ${bytes.byteLength} bytes`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = Number(view.getBigUint64(0, true));
+  if (headerLength < 2 || headerLength > MAX_HEADER_BYTES) throw fail(`the header length ${headerLength} is implausible`);
+  if (8 + headerLength > bytes.byteLength) {
+    throw fail(`the header needs ${headerLength} bytes but the file has ${bytes.byteLength} (truncated?)`);
+  }
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+  } catch {
+    throw fail('the header is not JSON');
+  }
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw fail('the header is not a JSON object');
+  const dataStart = 8 + headerLength;
+  const tensors = new Map<string, TensorEntry>();
+  let metadata: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      metadata = (raw ?? {}) as Record<string, string>;
+      continue;
+    }
+    const entry = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (typeof entry?.dtype !== 'string' || !Array.isArray(entry.shape) || !Array.isArray(entry.data_offsets)) {
+      throw fail(`the entry for ${name} lacks dtype, shape or data_offsets`);
+    }
+    if (!(entry.dtype in BYTES_PER_ELEMENT)) {
+      throw new InputError(
+        `${fileName}: tensor ${name} has dtype ${entry.dtype}, which this app cannot read`,
+        'supported dtypes are F32, F16 and BF16 (re-save the checkpoint in one of them)',
+      );
+    }
+    const dtype = entry.dtype as SafetensorsDtype;
+    const shape = entry.shape as number[];
+    const [begin, end] = entry.data_offsets as number[];
+    const elements = shape.reduce((a, b) => a * b, 1);
+    if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw fail(`tensor ${name} has shape [${shape}]`);
+    if (!Number.isInteger(begin) || !Number.isInteger(end) || end - begin !== elements * BYTES_PER_ELEMENT[dtype]) {
+      throw fail(`tensor ${name} (${dtype} [${shape}]) has data offsets [${begin}, ${end}] of the wrong length`);
+    }
+    if (dataStart + end > bytes.byteLength) {
+      throw fail(`tensor ${name} ends at byte ${dataStart + end} but the file has ${bytes.byteLength} (truncated download?)`);
+    }
+    tensors.set(name, { name, dtype, shape, begin: dataStart + begin, end: dataStart + end });
+  }
+  return { fileName, bytes, tensors, metadata };
+}
+
+/** One tensor as float32 (F16 and BF16 widened). A fresh array the caller owns. */
+export function readTensorF32(file: SafetensorsFile, entry: TensorEntry): Float32Array {
+  const count = (entry.end - entry.begin) / BYTES_PER_ELEMENT[entry.dtype];
+  const out = new Float32Array(count);
+  const view = new DataView(file.bytes.buffer, file.bytes.byteOffset + entry.begin, entry.end - entry.begin);
+  switch (entry.dtype) {
+    case 'F32':
+      // Aligned data is copied in one go (every platform the app runs on is little-endian).
+      if ((file.bytes.byteOffset + entry.begin) % 4 === 0) out.set(new Float32Array(file.bytes.buffer, file.bytes.byteOffset + entry.begin, count));
+      else for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
+      break;
+    case 'F16':
+      for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(2 * i, true));
+      break;
+    case 'BF16': {
+      // A bfloat16 is the top half of a float32: shift its bits up by 16.
+      const bits = new Uint32Array(out.buffer);
+      for (let i = 0; i < count; i++) bits[i] = view.getUint16(2 * i, true) << 16;
+      break;
+    }
+  }
+  return out;
+}
+
+/** IEEE 754 binary16 → number, including subnormals, infinities and NaN. */
+export function halfToFloat(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 0x1f) return fraction ? Number.NaN : sign * Infinity;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
+
+/** number → IEEE 754 binary16 bits (round to nearest even); used by tests and F16 exports. */
+export function floatToHalf(value: number): number {
+  const f32 = new Float32Array([value]);
+  const bits = new Uint32Array(f32.buffer)[0];
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = (bits >>> 23) & 0xff;
+  let mantissa = bits & 0x7fffff;
+  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
+  let e = exponent - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mantissa |= 0x800000;
+    const shift = 14 - e;
+    let half = mantissa >> shift;
+    const rest = mantissa & ((1 << shift) - 1);
+    const halfway = 1 << (shift - 1);
+    if (rest > halfway || (rest === halfway && half & 1)) half++;
+    return sign | half;
+  }
+  let half = (e << 10) | (mantissa >> 13);
+  const rest = mantissa & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++;
+  if (half >> 10 >= 0x1f) e = 0x1f;
+  return sign | (e === 0x1f ? 0x7c00 : half);
+}
+
+const bfloatScratch = new Float32Array(1);
+const bfloatBits = new Uint32Array(bfloatScratch.buffer);
+
+/** number → bfloat16 bits, rounding to nearest even (NaN stays NaN). */
+export function floatToBfloat16(value: number): number {
+  bfloatScratch[0] = value;
+  const bits = bfloatBits[0];
+  if (Number.isNaN(value)) return (bits >>> 16) | 0x40;
+  return ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+export interface TensorToWrite {
+  shape: readonly number[];
+  data: Float32Array;
+  /** Stored dtype; F32 unless given. */
+  dtype?: SafetensorsDtype;
+}
+
+/** Writes tensors (in the given order) as one safetensors file. */
+export function writeSafetensors(tensors: Record<string, TensorToWrite>, metadata: Record<string, string> = {}): Uint8Array {
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const [name, tensor] of Object.entries(tensors)) {
+    const dtype = tensor.dtype ?? 'F32';
+    const elements = tensor.shape.reduce((a, b) => a * b, 1);
+    if (elements !== tensor.data.length) throw new RangeError(`tensor ${name}: shape [${tensor.shape}] needs ${elements} values, got ${tensor.data.length}`);
+    const byteLength = elements * BYTES_PER_ELEMENT[dtype];
+    header[name] = { dtype, shape: tensor.shape, data_offsets: [offset, offset + byteLength] };
+    offset += byteLength;
+  }
+  // Pad the header with spaces so the data starts 8-byte aligned, as the reference writer does.
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - ((8 + new TextEncoder().encode(json).length) % 8)) % 8);
+  const headerBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
+  let cursor = 8 + headerBytes.length;
+  for (const tensor of Object.values(tensors)) {
+    const dtype = tensor.dtype ?? 'F32';
+    for (let i = 0; i < tensor.data.length; i++) {
+      const value = tensor.data[i];
+      if (dtype === 'F32') view.setFloat32(cursor + 4 * i, value, true);
+      else if (dtype === 'F16') view.setUint16(cursor + 2 * i, floatToHalf(value), true);
+      else view.setUint16(cursor + 2 * i, floatToBfloat16(value), true);
+    }
+    cursor += tensor.data.length * BYTES_PER_ELEMENT[dtype];
+  }
+  return out;
+}

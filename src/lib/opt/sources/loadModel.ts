@@ -1,0 +1,81 @@
+import { InputError } from '../../errors.ts';
+import type { ProgressCallback } from '../../progress.ts';
+import { parseOptConfig, type OptConfig } from '../config.ts';
+import { parseSafetensors, type SafetensorsFile } from '../safetensors.ts';
+import { OptTokenizer } from '../tokenizer/tokenizer.ts';
+import type { ModelFiles } from './modelFiles.ts';
+
+/**
+ * Reads an OPT checkpoint from any source: config.json, the tokenizer (tokenizer.json, or vocab.json +
+ * merges.txt), and the weights (model.safetensors, or the shards a model.safetensors.index.json names).
+ * Byte progress per file; errors name the missing or broken file.
+ */
+export interface LoadedModelFiles {
+  config: OptConfig;
+  /** Null only when the caller did not ask for one and none was found (logits from ids need none). */
+  tokenizer: OptTokenizer | null;
+  weights: SafetensorsFile[];
+  /** Bytes of the weight files. */
+  weightFileBytes: number;
+  /** Things the user should know (a fallback revision, say). */
+  notes: string[];
+}
+
+const decoder = new TextDecoder();
+
+function parseJson(bytes: ArrayBuffer, file: string, label: string): unknown {
+  try {
+    return JSON.parse(decoder.decode(bytes));
+  } catch {
+    throw new InputError(`${file} in ${label} is not valid JSON`);
+  }
+}
+
+export async function loadModelFiles(source: ModelFiles, onProgress?: ProgressCallback, options: { requireTokenizer?: boolean } = {}): Promise<LoadedModelFiles> {
+  const fetchFile = (files: ModelFiles, file: string) =>
+    files.get(file, (done, total) => onProgress?.({ phase: 'download', done, total: total ?? done, message: file }));
+
+  const configBytes = await fetchFile(source, 'config.json');
+  if (!configBytes) throw new InputError(`No config.json in ${source.label}`, 'an OPT model folder holds config.json, the tokenizer files and model.safetensors');
+  const config = parseOptConfig(parseJson(configBytes, 'config.json', source.label));
+
+  const tokenizerJsonBytes = await fetchFile(source, 'tokenizer.json');
+  const configFileBytes = await fetchFile(source, 'tokenizer_config.json');
+  const tokenizerFiles = {
+    tokenizerJson: tokenizerJsonBytes && parseJson(tokenizerJsonBytes, 'tokenizer.json', source.label),
+    tokenizerConfig: configFileBytes && parseJson(configFileBytes, 'tokenizer_config.json', source.label),
+    vocabJson: undefined as unknown,
+    mergesTxt: undefined as string | undefined,
+  };
+  if (!tokenizerFiles.tokenizerJson) {
+    const vocab = await fetchFile(source, 'vocab.json');
+    const merges = await fetchFile(source, 'merges.txt');
+    tokenizerFiles.vocabJson = vocab && parseJson(vocab, 'vocab.json', source.label);
+    tokenizerFiles.mergesTxt = merges && decoder.decode(merges);
+  }
+  const hasTokenizer = Boolean(tokenizerFiles.tokenizerJson || tokenizerFiles.vocabJson || tokenizerFiles.mergesTxt);
+  const tokenizer = hasTokenizer || (options.requireTokenizer ?? true) ? OptTokenizer.fromFiles(tokenizerFiles, config.bosTokenId) : null;
+
+  const notes: string[] = [];
+  const located = source.weightsFiles ? await source.weightsFiles() : { files: source };
+  if (located.note) notes.push(located.note);
+  const weightSource = located.files;
+  const weights: SafetensorsFile[] = [];
+  const single = await fetchFile(weightSource, 'model.safetensors');
+  if (single) {
+    weights.push(parseSafetensors(single, 'model.safetensors'));
+  } else {
+    const indexBytes = await fetchFile(weightSource, 'model.safetensors.index.json');
+    if (!indexBytes) {
+      throw new InputError(`No model.safetensors in ${weightSource.label}`, 'expected model.safetensors or a sharded model.safetensors.index.json (pytorch_model.bin cannot be read in the browser)');
+    }
+    const index = parseJson(indexBytes, 'model.safetensors.index.json', weightSource.label) as { weight_map?: Record<string, string> };
+    if (!index.weight_map || typeof index.weight_map !== 'object') throw new InputError('model.safetensors.index.json has no weight_map');
+    for (const shard of [...new Set(Object.values(index.weight_map))]) {
+      const bytes = await fetchFile(weightSource, shard);
+      if (!bytes) throw new InputError(`The shard ${shard} named by model.safetensors.index.json is missing from ${weightSource.label}`);
+      weights.push(parseSafetensors(bytes, shard));
+    }
+  }
+  return { config, tokenizer, weights, weightFileBytes: weights.reduce((sum, w) => sum + w.bytes.byteLength, 0), notes };
+}

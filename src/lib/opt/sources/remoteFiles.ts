@@ -1,0 +1,139 @@
+import type { CancelFlag } from '../../cancel.ts';
+import { InputError } from '../../errors.ts';
+import type { ByteCache } from './byteCache.ts';
+import { fetchBytes } from './fetchBytes.ts';
+import type { ModelFiles } from './modelFiles.ts';
+
+/**
+ * Model files over HTTP: any URL folder (the embedded model is one, served next to the app), or a
+ * Hugging Face hub repository through its resolve URLs, `<base>/<repo>/resolve/<revision>/<file>`
+ * (plain GETs the hub redirects to its CDN). The hub base URL is configurable so tests serve the same
+ * layout from 127.0.0.1.
+ */
+export const HUB_BASE_URL = 'https://huggingface.co';
+
+export interface RemoteOptions {
+  cache?: ByteCache;
+  cancel?: CancelFlag;
+  fetchImpl?: typeof fetch;
+}
+
+export class UrlFolder implements ModelFiles {
+  readonly base: string;
+
+  constructor(
+    base: string,
+    protected readonly options: RemoteOptions = {},
+    readonly label = base,
+  ) {
+    this.base = base.endsWith('/') ? base : `${base}/`;
+  }
+
+  url(file: string): string {
+    return new URL(file, this.base).href;
+  }
+
+  get(file: string, onBytes?: (done: number, total: number | undefined) => void): Promise<ArrayBuffer | undefined> {
+    return fetchBytes(this.url(file), { ...this.options, onBytes });
+  }
+}
+
+/**
+ * Revisions known to hold a safetensors conversion when `main` has only pytorch_model.bin. The hub's
+ * conversion bot opens these as pull requests: facebook/opt-125m's is refs/pr/35.
+ */
+export const KNOWN_SAFETENSORS_REVISIONS: Record<string, string> = {
+  'facebook/opt-125m': 'refs/pr/35',
+};
+
+export function parseRepoId(text: string): { repo: string; revision: string } {
+  const [repo, revision = 'main'] = text.trim().split('@');
+  if (!/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(repo) || revision.length === 0) {
+    throw new InputError(`"${text}" is not a hub model id`, 'expected owner/name, optionally @revision (e.g. facebook/opt-125m@main)');
+  }
+  return { repo, revision };
+}
+
+export class HubRepo extends UrlFolder {
+  constructor(
+    readonly repo: string,
+    readonly revision: string,
+    private readonly hubOptions: RemoteOptions & { baseUrl?: string } = {},
+  ) {
+    super(`${(hubOptions.baseUrl ?? HUB_BASE_URL).replace(/\/$/, '')}/${repo}/resolve/${encodeURIComponent(revision)}/`, hubOptions, `${repo}@${revision}`);
+  }
+
+  /** This revision when it has safetensors weights, else the known or listed conversion revision. */
+  async weightsFiles(): Promise<{ files: ModelFiles; note?: string }> {
+    if (await this.hasSafetensors(this)) return { files: this };
+    if (this.revision === 'main') {
+      for (const revision of await this.candidateRevisions()) {
+        const other = new HubRepo(this.repo, revision, this.hubOptions);
+        if (await this.hasSafetensors(other)) {
+          return { files: other, note: `${this.repo} has no model.safetensors on main; the weights come from revision ${revision} (the hub's safetensors conversion)` };
+        }
+      }
+    }
+    throw new InputError(
+      `${this.repo}@${this.revision} has no safetensors weights`,
+      'the browser reads model.safetensors (or a sharded model.safetensors.index.json), not pytorch_model.bin; pick a revision that has them',
+    );
+  }
+
+  private async hasSafetensors(repo: HubRepo): Promise<boolean> {
+    if (await this.options.cache?.has(repo.url('model.safetensors'))) return true;
+    // Ask the API for the file list; without it, look for the index, then start (and drop) a GET of the weights.
+    const files = await repo.listFiles();
+    if (files) return files.includes('model.safetensors') || files.includes('model.safetensors.index.json');
+    return (await repo.get('model.safetensors.index.json')) !== undefined || (await probe(repo.url('model.safetensors'), this.hubOptions.fetchImpl));
+  }
+
+  /** The repo's file names at this revision from the hub API, or undefined when the API is unavailable. */
+  async listFiles(): Promise<string[] | undefined> {
+    const base = (this.hubOptions.baseUrl ?? HUB_BASE_URL).replace(/\/$/, '');
+    const bytes = await fetchBytes(`${base}/api/models/${this.repo}/revision/${encodeURIComponent(this.revision)}`, { fetchImpl: this.hubOptions.fetchImpl, cancel: this.hubOptions.cancel }).catch(() => undefined);
+    if (!bytes) return undefined;
+    try {
+      const info = JSON.parse(new TextDecoder().decode(bytes)) as { siblings?: { rfilename?: string }[] };
+      return info.siblings?.map((s) => s.rfilename ?? '').filter(Boolean);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async candidateRevisions(): Promise<string[]> {
+    const known = KNOWN_SAFETENSORS_REVISIONS[this.repo];
+    const listed = await this.listPullRequestRefs();
+    return [...new Set([...(known ? [known] : []), ...listed])];
+  }
+
+  /** Pull-request refs from the hub API (newest first), where conversion bots put safetensors. */
+  private async listPullRequestRefs(): Promise<string[]> {
+    const base = (this.hubOptions.baseUrl ?? HUB_BASE_URL).replace(/\/$/, '');
+    const bytes = await fetchBytes(`${base}/api/models/${this.repo}/refs?include_prs=1`, { fetchImpl: this.hubOptions.fetchImpl, cancel: this.hubOptions.cancel }).catch(() => undefined);
+    if (!bytes) return [];
+    try {
+      const refs = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+      const names: string[] = [];
+      for (const list of Object.values(refs)) {
+        if (!Array.isArray(list)) continue;
+        for (const item of list as { ref?: unknown }[]) if (typeof item?.ref === 'string' && item.ref.startsWith('refs/pr/')) names.push(item.ref);
+      }
+      return names.sort((a, b) => Number(b.split('/').pop()) - Number(a.split('/').pop()));
+    } catch {
+      return [];
+    }
+  }
+}
+
+/** True when a GET of `url` starts with 200 (the body is abandoned at once). */
+async function probe(url: string, fetchImpl: typeof fetch = fetch): Promise<boolean> {
+  const controller = new AbortController();
+  try {
+    const response = await fetchImpl(url, { referrerPolicy: 'no-referrer', credentials: 'omit', signal: controller.signal });
+    controller.abort();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}

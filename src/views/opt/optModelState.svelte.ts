@@ -1,0 +1,81 @@
+import type { Progress } from '../../lib/progress.ts';
+import { WorkerHandle, type RunningJob } from '../../workers/client.ts';
+import type { LoadedModelInfo, OptApi } from '../../workers/optApi.ts';
+import type { ModelSourceSpec } from '../../workers/optSession.ts';
+
+/**
+ * The page side of one loaded OPT model: the worker that holds it, what was loaded, and the load
+ * job's progress and error. The model panel, the evaluate and generate boxes (and the pruning page,
+ * with a worker exposing the same OPT jobs) share one instance.
+ */
+export type SourceKind = ModelSourceSpec['kind'];
+
+export function embeddedModelUrl(): string {
+  return new URL('datasets/models/mini-opt/', document.baseURI).href;
+}
+
+export function wikitextTestUrl(): string {
+  return new URL('datasets/wikitext-2/test.txt', document.baseURI).href;
+}
+
+/** The shareable part of a source (hub repo or URL; local files and the default are not links). */
+export function sourceToParams(spec: ModelSourceSpec): Record<string, string> | undefined {
+  if (spec.kind === 'hub') return { source: 'hub', repo: spec.repo, rev: spec.revision };
+  if (spec.kind === 'url') return { source: 'url', url: spec.url };
+  return undefined;
+}
+
+export function sourceFromParams(params: URLSearchParams | undefined): { kind?: SourceKind; repo?: string; revision?: string; url?: string } {
+  const source = params?.get('source');
+  if (source === 'hub') return { kind: 'hub', repo: params!.get('repo') ?? undefined, revision: params!.get('rev') ?? undefined };
+  if (source === 'url') return { kind: 'url', url: params!.get('url') ?? undefined };
+  return {};
+}
+
+export class OptModelState<Api extends OptApi = OptApi> {
+  info = $state.raw<LoadedModelInfo | undefined>(undefined);
+  loading = $state(false);
+  progress = $state.raw<Progress | undefined>(undefined);
+  error = $state<unknown>(undefined);
+  /** A job (evaluate, generate) is using the model; loading another waits for it. */
+  busy = $state(false);
+  private job: RunningJob<LoadedModelInfo> | undefined;
+
+  constructor(
+    readonly worker: WorkerHandle<Api>,
+    readonly backendOverride: string | null,
+  ) {}
+
+  static forOptWorker(backendOverride: string | null): OptModelState {
+    return new OptModelState(
+      new WorkerHandle<OptApi>(() => new Worker(new URL('../../workers/opt.worker.ts', import.meta.url), { type: 'module', name: 'opt' })),
+      backendOverride,
+    );
+  }
+
+  async load(spec: ModelSourceSpec): Promise<void> {
+    if (this.loading) return;
+    this.loading = true;
+    this.error = undefined;
+    this.progress = { phase: 'download', done: 0, total: 1, message: 'starting' };
+    this.info = undefined;
+    this.job = this.worker.run((api, port) => api.loadModel(spec, this.backendOverride, port), (p) => (this.progress = p));
+    try {
+      this.info = await this.job.result;
+    } catch (error) {
+      this.error = error;
+    } finally {
+      this.loading = false;
+      this.progress = undefined;
+      this.job = undefined;
+    }
+  }
+
+  cancel(): void {
+    this.job?.cancel();
+  }
+
+  dispose(): void {
+    this.worker.terminate();
+  }
+}
