@@ -10,8 +10,10 @@ type Command = (argv: string[]) => Promise<unknown>;
 const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   gdbr: () => import('./commands/gdbr.ts'),
   irs: () => import('./commands/irs.ts'),
-  logits: () => import('./commands/logits.ts'), ppl: () => import('./commands/ppl.ts'), generate: () => import('./commands/generate.ts'),
+  generate: () => import('./commands/generate.ts'),
+  logits: () => import('./commands/logits.ts'),
   nmf: () => import('./commands/nmf.ts'),
+  ppl: () => import('./commands/ppl.ts'),
   qll: () => import('./commands/qll.ts'),
 };
 

@@ -82,9 +82,6 @@ export async function openOptModel(
         `WebAssembly memory is limited to 4 GiB, and the CPU path keeps weights as float32 (at most ${formatBytes(CPU_PATH_MAX_BYTES)}); use a GPU or a smaller model`,
       );
     }
-    // tfjs-wasm's threaded build starts pthread workers that importScripts the main script, which fails
-    // inside a bundled module worker ("e is not defined"); the single-threaded SIMD build works.
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     await useTfBackend('wasm');
     const weights = await loadOptWeights(loaded.config, loaded.weights);
     runtime = new CpuOptRuntime(tf as unknown as Tf, loaded.config, weights);
