@@ -41,6 +41,8 @@ export default defineConfig({
           testTimeout: 300_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          // Pages on a loaded two-core machine answer in seconds, not in the 1 s that polls wait by default.
+          expect: { poll: { timeout: 30_000 } },
         },
       },
     ],
