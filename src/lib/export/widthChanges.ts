@@ -72,7 +72,7 @@ export function pruneChannels({ config, weights }: SizedModel, kept: ChannelSele
 }
 
 /** Keeps the (1 − s)·width channels of each group whose consumer column has the largest ‖W_{:,j}‖₂. */
-export function magnitudeChannels({ config, weights }: SizedModel, sparsity: number): ChannelSelection {
+export function magnitudeChannels({ weights }: SizedModel, sparsity: number): ChannelSelection {
   validateSparsity(sparsity);
   const top = (consumer: Linear) => {
     const scores = weightColumnReduce(consumer.weight, consumer.outFeatures, consumer.inFeatures, 'sumsq');
