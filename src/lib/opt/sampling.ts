@@ -44,12 +44,59 @@ export function argmax(values: ArrayLike<number>): number {
   return best;
 }
 
-/** The next token id given this step's logits [vocab] and the ids so far. */
-export function sampleNext(logits: Float32Array, previous: ArrayLike<number>, options: SamplingOptions, rng: Rng): number {
+/**
+ * The `k` ids with the highest scores, highest first, ties by the lower id — the order of a full sort,
+ * without sorting the whole vocabulary every step (a k-th-value selection, then a sort of k ids).
+ */
+export function topKIds(scores: Float32Array, k: number): number[] {
+  const byScore = (a: number, b: number) => scores[b] - scores[a] || a - b;
+  if (k >= scores.length) return Array.from(scores.keys()).sort(byScore);
+  const threshold = kthLargest(scores.slice(), k);
+  const above: number[] = [];
+  const atThreshold: number[] = [];
+  for (let id = 0; id < scores.length; id++) {
+    if (scores[id] > threshold) above.push(id);
+    else if (scores[id] === threshold) atThreshold.push(id);
+  }
+  return above.concat(atThreshold.slice(0, k - above.length)).sort(byScore);
+}
+
+/** The k-th largest value (1-based) of `values`, reordering them (Hoare's quickselect). */
+function kthLargest(values: Float32Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >>> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i] > pivot) i++;
+      while (values[j] < pivot) j--;
+      if (i <= j) {
+        [values[i], values[j]] = [values[j], values[i]];
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return values[target];
+  }
+  return values[target];
+}
+
+/** The tokens one step may pick, most likely first, and their probabilities (summing to 1). */
+export interface TokenDistribution {
+  ids: number[];
+  probs: number[];
+}
+
+/** What the sampling chain leaves of this step's logits [vocab]: greedy gives one id with probability 1. */
+export function nextTokenDistribution(logits: Float32Array, previous: ArrayLike<number>, options: SamplingOptions): TokenDistribution {
   const scores = penalizeRepeats(logits, previous, options.repetitionPenalty);
-  if (options.temperature === 0) return argmax(scores);
-  const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a] || a - b);
-  const kept = options.topK > 0 ? order.slice(0, options.topK) : order;
+  if (options.temperature === 0) return { ids: [argmax(scores)], probs: [1] };
+  const kept = topKIds(scores, options.topK > 0 ? options.topK : scores.length);
   const max = scores[kept[0]];
   const weights = kept.map((id) => Math.exp((scores[id] - max) / options.temperature));
   const sum = weights.reduce((a, b) => a + b, 0);
@@ -66,10 +113,17 @@ export function sampleNext(logits: Float32Array, previous: ArrayLike<number>, op
     }
   }
   const nucleusSum = weights.slice(0, cut).reduce((a, b) => a + b, 0);
-  let draw = rng.next() * nucleusSum;
-  for (let i = 0; i < cut; i++) {
-    draw -= weights[i];
-    if (draw < 0) return kept[i];
+  return { ids: kept.slice(0, cut), probs: weights.slice(0, cut).map((w) => w / nucleusSum) };
+}
+
+/** The next token id given this step's logits [vocab] and the ids so far. */
+export function sampleNext(logits: Float32Array, previous: ArrayLike<number>, options: SamplingOptions, rng: Rng): number {
+  const { ids, probs } = nextTokenDistribution(logits, previous, options);
+  if (options.temperature === 0) return ids[0];
+  let draw = rng.next();
+  for (let i = 0; i < ids.length; i++) {
+    draw -= probs[i];
+    if (draw < 0) return ids[i];
   }
-  return kept[cut - 1];
+  return ids[ids.length - 1];
 }

@@ -89,6 +89,13 @@ export class OptTokenizer {
     return this.tokenizer.decode(kept, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
   }
 
+  /** Ids of OPT's special tokens (`<s>`, `<pad>`, `</s>`, `<unk>`) that this vocabulary has, ascending. */
+  specialIds(): number[] {
+    return OPT_SPECIAL_TOKENS.map((token) => this.tokenizer.token_to_id(token))
+      .filter((id): id is number => id !== undefined)
+      .sort((a, b) => a - b);
+  }
+
   private get markerIds(): Set<number> {
     this.markers ??= new Set(SEQUENCE_MARKERS.map((token) => this.tokenizer.token_to_id(token)).filter((id): id is number => id !== undefined));
     return this.markers;
