@@ -1,5 +1,6 @@
 import { adapterLabel } from '../src/lib/backend.ts';
-import { nmfCpu, type NmfSettings } from '../src/lib/synergy/nmf.ts';
+import type { NmfSettings } from '../src/lib/synergy/nmf.ts';
+import { nmfCpu } from '../src/lib/synergy/nmfCpu.ts';
 import { Rng } from '../src/lib/util/random.ts';
 import { createGpuContext } from '../src/kernels/gpu.ts';
 import { nmfGpu } from '../src/kernels/synergy/nmf.ts';

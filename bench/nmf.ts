@@ -9,7 +9,7 @@
 import { runBrowserBench } from './harness/browser.ts';
 import { formatTable, writeResults } from './harness/report.ts';
 import { nmfFlops, type NmfBenchSize, type NmfTiming } from './nmfFlops.ts';
-import { nmfCpu } from '../src/lib/synergy/nmf.ts';
+import { nmfCpu } from '../src/lib/synergy/nmfCpu.ts';
 import { Rng } from '../src/lib/util/random.ts';
 import type { AdapterSummary } from '../src/lib/backend.ts';
 

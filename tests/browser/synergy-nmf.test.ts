@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nmfCpu, type NmfRun, type NmfSettings } from '../../src/lib/synergy/nmf.ts';
+import type { NmfRun, NmfSettings } from '../../src/lib/synergy/nmf.ts';
+import { nmfCpu } from '../../src/lib/synergy/nmfCpu.ts';
 import { Rng } from '../../src/lib/util/random.ts';
 import { nmfGpu } from '../../src/kernels/synergy/nmf.ts';
 import { maxRelativeError } from '../helpers/compare.ts';
