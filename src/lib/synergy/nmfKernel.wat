@@ -103,34 +103,53 @@
       (local.set $t (i32.add (local.get $t) (i32.const 8)))
       (br $samples))))
 
-  ;; Phase B on samples [from, to) of one problem.
+  ;; out0 += Σ a0[t]·b[t] and out1 (8 bytes on) += Σ a1[t]·b[t]: b is loaded once for both sums.
+  (func $addDotPair (param $out0 i32) (param $a0 i32) (param $a1 i32) (param $b i32) (param $bytes i32)
+    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128) (local $o i32) (local $x v128) (local $y v128)
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $o) (local.get $bytes)))
+      (local.set $x (v128.load (i32.add (local.get $b) (local.get $o))))
+      (local.set $y (v128.load offset=16 (i32.add (local.get $b) (local.get $o))))
+      (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (v128.load (i32.add (local.get $a0) (local.get $o))) (local.get $x))))
+      (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (v128.load offset=16 (i32.add (local.get $a0) (local.get $o))) (local.get $y))))
+      (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (v128.load (i32.add (local.get $a1) (local.get $o))) (local.get $x))))
+      (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (v128.load offset=16 (i32.add (local.get $a1) (local.get $o))) (local.get $y))))
+      (local.set $o (i32.add (local.get $o) (i32.const 32)))
+      (br $next)))
+    (f64.store (local.get $out0)
+      (f64.add (f64.load (local.get $out0)) (call $sumLanes (f32x4.add (local.get $acc0) (local.get $acc1)))))
+    (f64.store offset=8 (local.get $out0)
+      (f64.add (f64.load offset=8 (local.get $out0)) (call $sumLanes (f32x4.add (local.get $acc2) (local.get $acc3))))))
+
+  ;; outputs[0 … count) += rows[0 … count) · b, row j at rows + j · rowBytes, two rows at a time.
+  (func $addDots (param $outputs i32) (param $rows i32) (param $count i32) (param $rowBytes i32) (param $b i32) (param $bytes i32)
+    (local $j i32)
+    (block $pairsDone (loop $pairs
+      (br_if $pairsDone (i32.ge_u (i32.add (local.get $j) (i32.const 1)) (local.get $count)))
+      (call $addDotPair (i32.add (local.get $outputs) (i32.shl (local.get $j) (i32.const 3)))
+        (i32.add (local.get $rows) (i32.mul (local.get $j) (local.get $rowBytes)))
+        (i32.add (local.get $rows) (i32.mul (i32.add (local.get $j) (i32.const 1)) (local.get $rowBytes)))
+        (local.get $b) (local.get $bytes))
+      (local.set $j (i32.add (local.get $j) (i32.const 2)))
+      (br $pairs)))
+    (if (i32.lt_u (local.get $j) (local.get $count)) (then
+      (call $addDot (i32.add (local.get $outputs) (i32.shl (local.get $j) (i32.const 3)))
+        (i32.add (local.get $rows) (i32.mul (local.get $j) (local.get $rowBytes)))
+        (local.get $b) (local.get $bytes)))))
+
+  ;; Phase B on samples [from, to) of one problem: per synergy r, row r of (E·Hᵀ)ᵀ and of H·Hᵀ's lower triangle.
   (func $accumulate (param $e i32) (param $m i32) (param $rowBytes i32) (param $k i32) (param $h i32)
                     (param $eht i32) (param $hht i32) (param $from i32) (param $to i32)
-    (local $r i32) (local $i i32) (local $s i32) (local $hRow i32) (local $bytes i32) (local $offset i32)
+    (local $r i32) (local $hRow i32) (local $bytes i32) (local $offset i32)
     (local.set $offset (i32.shl (local.get $from) (i32.const 2)))
     (local.set $bytes (i32.shl (i32.sub (local.get $to) (local.get $from)) (i32.const 2)))
-    (local.set $r (i32.const 0))
     (block $synergiesDone (loop $synergies
       (br_if $synergiesDone (i32.ge_u (local.get $r) (local.get $k)))
       (local.set $hRow (i32.add (i32.add (local.get $h) (local.get $offset)) (i32.mul (local.get $r) (local.get $rowBytes))))
-      (local.set $i (i32.const 0))
-      (block $musclesDone (loop $muscles
-        (br_if $musclesDone (i32.ge_u (local.get $i) (local.get $m)))
-        (call $addDot
-          (i32.add (local.get $eht) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $m)) (local.get $i)) (i32.const 3)))
-          (i32.add (i32.add (local.get $e) (local.get $offset)) (i32.mul (local.get $i) (local.get $rowBytes)))
-          (local.get $hRow) (local.get $bytes))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $muscles)))
-      (local.set $s (i32.const 0))
-      (block $othersDone (loop $others
-        (br_if $othersDone (i32.gt_u (local.get $s) (local.get $r)))
-        (call $addDot
-          (i32.add (local.get $hht) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $k)) (local.get $s)) (i32.const 3)))
-          (i32.add (i32.add (local.get $h) (local.get $offset)) (i32.mul (local.get $s) (local.get $rowBytes)))
-          (local.get $hRow) (local.get $bytes))
-        (local.set $s (i32.add (local.get $s) (i32.const 1)))
-        (br $others)))
+      (call $addDots (i32.add (local.get $eht) (i32.shl (i32.mul (local.get $r) (local.get $m)) (i32.const 3)))
+        (i32.add (local.get $e) (local.get $offset)) (local.get $m) (local.get $rowBytes) (local.get $hRow) (local.get $bytes))
+      (call $addDots (i32.add (local.get $hht) (i32.shl (i32.mul (local.get $r) (local.get $k)) (i32.const 3)))
+        (i32.add (local.get $h) (local.get $offset)) (i32.add (local.get $r) (i32.const 1)) (local.get $rowBytes) (local.get $hRow) (local.get $bytes))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $synergies))))
 
