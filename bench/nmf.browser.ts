@@ -7,16 +7,16 @@ import { CPU_IMPLEMENTATIONS, benchData, fixedWorkSettings, timeRun, type CpuImp
 /**
  * Batched NMF at scaled sizes in one page, on the same data: the WGSL kernels (dispatches prepared and
  * overlapped, and one at a time as before), the CPU path (SIMD, and the scalar loop it replaced) and
- * the naive reference (on `referenceRestarts` restarts: it is slow). Pipelines and the wasm kernel are
- * compiled by a small warm-up run first.
+ * the naive reference (on `referenceRestarts` restarts: it is slow). A small warm-up run of each
+ * compiles the pipelines and lets the JIT and wasm tier-up settle first.
  */
 export async function run(args: Record<string, unknown>, log: (line: string) => void) {
   const { sizes, work, referenceRestarts } = args as { sizes: NmfBenchSize[]; work: NmfWork; referenceRestarts: number };
   const gpu = await createGpuContext(navigator.gpu);
   if (!gpu) throw new Error('no WebGPU adapter');
   log(`adapter: ${adapterLabel(gpu.adapter)} (fallback ${gpu.adapter.isFallback}); wasm SIMD: ${(await nmfKernelModule()) !== null}`);
-  const warmUp = benchData({ m: 8, n: 64 });
-  await nmfGpu(gpu, warmUp, fixedWorkSettings({ ...work, iterations: 2 }));
+  await nmfGpu(gpu, benchData({ m: 8, n: 64 }), fixedWorkSettings({ ...work, iterations: 2 }));
+  for (const impl of Object.keys(CPU_IMPLEMENTATIONS) as CpuImplementation[]) await CPU_IMPLEMENTATIONS[impl](benchData({ m: 8, n: 2000 }), { kMax: 3, restarts: 2, iterations: 20 });
   const timings: NmfTiming[] = [];
   for (const size of sizes) {
     const data = benchData(size);

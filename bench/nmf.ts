@@ -5,14 +5,14 @@
  *    scalar loop it replaced, and the naive reference;
  * 2. the issue's sizes (8 × 100 000 and 14 × 1 000 000, k = 1…8 × 20 restarts × 500 iterations) in
  *    Node on the CPU paths. The SIMD path runs the full work where it is at most --full-gflop GFLOP
- *    (or everything with --full); the rest, and the slow paths, are timed on a slice of the work and
- *    PROJECTED linearly to the full work (fixed iterations: every iteration costs the same), labelled so.
+ *    (or everything with --full); the rest, and the slow paths, are timed on two slices of the work
+ *    and PROJECTED to the full work (fixed iterations: every iteration costs the same), labelled so.
  * Flags: --sizes 8x1000,14x2000  --iterations 50  --kmax 8  --restarts 20  --reference-restarts 1
- *        --issue-sizes 8x100000,14x1000000  --full-gflop 3000  --full  --slice-iterations 10  --no-browser
+ *        --issue-sizes 8x100000,14x1000000  --full-gflop 3000  --full  --slice-iterations 2,12  --no-browser
  */
 import { runBrowserBench } from './harness/browser.ts';
 import { formatTable, writeResults, type Row } from './harness/report.ts';
-import { CPU_IMPLEMENTATIONS, NMF_FLOP_FORMULA, benchData, describeWork, nmfFlops, timeRun, type NmfBenchSize, type NmfTiming, type NmfWork } from './nmfFlops.ts';
+import { CPU_IMPLEMENTATIONS, NMF_FLOP_FORMULA, benchData, describeWork, nmfFlops, timeRun, type CpuImplementation, type NmfBenchSize, type NmfTiming, type NmfWork } from './nmfFlops.ts';
 import type { AdapterSummary } from '../src/lib/backend.ts';
 
 function flag(name: string, fallback: string): string {
@@ -55,31 +55,68 @@ if (!process.argv.includes('--no-browser')) {
   console.log(formatTable(ratioRows(timings)));
 }
 
-const issue: NmfTiming[] = [];
-const fullSeconds = new Map<NmfTiming, { seconds: number; projected: boolean }>();
-const fullLimitFlop = process.argv.includes('--full') ? Infinity : Number(flag('full-gflop', '3000')) * 1e9;
-const sliceIterations = Number(flag('slice-iterations', '10'));
-for (const size of parseSizes(flag('issue-sizes', '8x100000,14x1000000'))) {
+/**
+ * An issue-size timing: the full work, or two slices of it (a and b iterations on `restarts`
+ * restarts) whose difference gives the steady cost per iteration, without the one-off set-up (copies,
+ * random starts), projected as restarts-scale × (t_a + per-iteration × (500 − a)).
+ */
+interface IssueTiming {
+  size: string;
+  impl: string;
+  measured: string;
+  seconds: number;
+  gflops: number;
+  fullSeconds: number;
+  projected: boolean;
+}
+
+async function timeIssueSize(size: NmfBenchSize, impl: CpuImplementation, slice: { restarts: number; iterations: [number, number] } | undefined): Promise<IssueTiming> {
   const data = benchData(size, 2);
-  const fullFlop = nmfFlops(size.m, size.n, issueWork);
-  const runs: [keyof typeof CPU_IMPLEMENTATIONS, NmfWork][] = [
-    ['cpu simd (after)', fullFlop <= fullLimitFlop ? issueWork : { ...issueWork, iterations: sliceIterations }],
-    ['cpu scalar (before)', { kMax, restarts: 1, iterations: 2 }],
-    ['naive reference', { kMax, restarts: 1, iterations: 1 }],
-  ];
-  for (const [impl, work] of runs) {
-    process.stderr.write(`  ${size.m} × ${size.n} ${impl}, ${describeWork(work)} …\n`);
+  const run = async (work: NmfWork) => {
+    process.stderr.write(`  ${size.m} × ${size.n} ${impl}, ${describeWork(work)} …`);
     const timing = await timeRun(size, impl, work, () => CPU_IMPLEMENTATIONS[impl](data, work));
-    issue.push(timing);
-    const measuredFlop = nmfFlops(size.m, size.n, work);
-    fullSeconds.set(timing, { seconds: timing.seconds * (fullFlop / measuredFlop), projected: measuredFlop < fullFlop });
-    process.stderr.write(`    ${timing.seconds.toFixed(2)} s, ${timing.gflops.toFixed(3)} GFLOP/s\n`);
+    process.stderr.write(` ${timing.seconds.toFixed(2)} s\n`);
+    return timing;
+  };
+  if (!slice) {
+    const full = await run(issueWork);
+    return { size: full.size, impl, measured: full.work, seconds: full.seconds, gflops: full.gflops, fullSeconds: full.seconds, projected: false };
   }
+  const [a, b] = slice.iterations;
+  const short = await run({ kMax, restarts: slice.restarts, iterations: a });
+  const long = await run({ kMax, restarts: slice.restarts, iterations: b });
+  const perIteration = Math.max(long.seconds - short.seconds, 1e-9) / (b - a);
+  const iterationFlop = nmfFlops(size.m, size.n, { kMax, restarts: slice.restarts, iterations: 1 });
+  return {
+    size: long.size,
+    impl,
+    measured: `${describeWork({ kMax, restarts: slice.restarts, iterations: b })} − ${a} it`,
+    seconds: long.seconds,
+    gflops: iterationFlop / perIteration / 1e9,
+    fullSeconds: (issueWork.restarts / slice.restarts) * (short.seconds + perIteration * (issueWork.iterations - a)),
+    projected: true,
+  };
+}
+
+// Warm-up: JIT and wasm tier-up on a small problem, so the timings measure steady code.
+for (const impl of Object.keys(CPU_IMPLEMENTATIONS) as CpuImplementation[]) await CPU_IMPLEMENTATIONS[impl](benchData({ m: 8, n: 2000 }), { kMax: 3, restarts: 2, iterations: 20 });
+const issue: IssueTiming[] = [];
+const fullLimitFlop = process.argv.includes('--full') ? Infinity : Number(flag('full-gflop', '3000')) * 1e9;
+const [sliceFrom, sliceTo] = flag('slice-iterations', '2,12').split(',').map(Number);
+for (const size of parseSizes(flag('issue-sizes', '8x100000,14x1000000'))) {
+  const simdRunsFully = nmfFlops(size.m, size.n, issueWork) <= fullLimitFlop;
+  issue.push(await timeIssueSize(size, 'cpu simd (after)', simdRunsFully ? undefined : { restarts: issueWork.restarts, iterations: [sliceFrom, sliceTo] }));
+  issue.push(await timeIssueSize(size, 'cpu scalar (before)', { restarts: 1, iterations: [1, 3] }));
+  issue.push(await timeIssueSize(size, 'naive reference', { restarts: 1, iterations: [1, 2] }));
 }
 const fullColumn = `full work s (${describeWork(issueWork)})`;
-console.log(`\n2. Issue sizes on the CPU paths, Node ${process.version}, one thread; "PROJECTED" = measured slice × (full FLOP / slice FLOP), not run to the end:`);
-console.log(formatTable(ratioRows(issue, (t) => {
-  const full = fullSeconds.get(t)!;
-  return { [fullColumn]: full.projected ? `${full.seconds.toFixed(0)} PROJECTED` : `${full.seconds.toFixed(1)} measured` };
-})));
-console.log(`\nresults: ${writeResults('nmf', { formula: NMF_FLOP_FORMULA, scaledWork, issueWork, browser, issue: issue.map((t) => ({ ...t, full: fullSeconds.get(t) })) })}`);
+console.log(`\n2. Issue sizes on the CPU paths, Node ${process.version}, one thread. "measured work" names the run timed (a − b it: GFLOP/s from the`);
+console.log('   difference of two runs); PROJECTED = (20 restarts / restarts timed) × (t_a + per-iteration × (500 − a)), not run to the end:');
+console.log(formatTable(ratioRows(
+  issue.map((t) => ({ size: t.size, impl: t.impl, work: t.measured, seconds: t.seconds, gflops: t.gflops })),
+  (t) => {
+    const full = issue.find((o) => o.size === t.size && o.impl === t.impl)!;
+    return { [fullColumn]: full.projected ? `${full.fullSeconds.toFixed(0)} PROJECTED` : `${full.fullSeconds.toFixed(1)} measured` };
+  },
+)));
+console.log(`\nresults: ${writeResults('nmf', { formula: NMF_FLOP_FORMULA, scaledWork, issueWork, browser, issue })}`);
