@@ -58,7 +58,7 @@ describe('NMF', () => {
     }
   });
 
-  it('the fast path follows the reference iteration for iteration', () => {
+  it('the scalar path (no SIMD) follows the reference iteration for iteration', () => {
     const { e } = planted(5, 137, 2, 5);
     const data = { e, m: 5, n: 137 };
     const start = initialFactors(data, { k: 3, restart: 0 }, 9);
