@@ -1,34 +1,35 @@
 import { adapterLabel } from '../src/lib/backend.ts';
-import { nmfCpu, type NmfSettings } from '../src/lib/synergy/nmf.ts';
-import { Rng } from '../src/lib/util/random.ts';
+import { nmfKernelModule } from '../src/lib/synergy/nmfSimd.ts';
 import { createGpuContext } from '../src/kernels/gpu.ts';
 import { nmfGpu } from '../src/kernels/synergy/nmf.ts';
-import { nmfFlops, type NmfBenchSize, type NmfTiming } from './nmfFlops.ts';
+import { CPU_IMPLEMENTATIONS, benchData, fixedWorkSettings, timeRun, type CpuImplementation, type NmfBenchSize, type NmfTiming, type NmfWork } from './nmfFlops.ts';
 
 /**
- * Batched NMF (k = 1…kMax × restarts × fixed iterations) on the WGSL kernels and on the CPU path,
- * in one page on the same data. Each timing is one full run after a small warm-up run that compiles
- * the pipelines.
+ * Batched NMF at scaled sizes in one page, on the same data: the WGSL kernels (dispatches prepared and
+ * overlapped, and one at a time as before), the CPU path (SIMD, and the scalar loop it replaced) and
+ * the naive reference (on `referenceRestarts` restarts: it is slow). A small warm-up run of each
+ * compiles the pipelines and lets the JIT and wasm tier-up settle first.
  */
 export async function run(args: Record<string, unknown>, log: (line: string) => void) {
-  const { sizes, kMax, restarts, iterations } = args as { sizes: NmfBenchSize[]; kMax: number; restarts: number; iterations: number };
+  const { sizes, work, referenceRestarts } = args as { sizes: NmfBenchSize[]; work: NmfWork; referenceRestarts: number };
   const gpu = await createGpuContext(navigator.gpu);
   if (!gpu) throw new Error('no WebGPU adapter');
-  log(`adapter: ${adapterLabel(gpu.adapter)} (fallback ${gpu.adapter.isFallback})`);
+  log(`adapter: ${adapterLabel(gpu.adapter)} (fallback ${gpu.adapter.isFallback}); wasm SIMD: ${(await nmfKernelModule()) !== null}`);
+  await nmfGpu(gpu, benchData({ m: 8, n: 64 }), fixedWorkSettings({ ...work, iterations: 2 }));
+  for (const impl of Object.keys(CPU_IMPLEMENTATIONS) as CpuImplementation[]) await CPU_IMPLEMENTATIONS[impl](benchData({ m: 8, n: 2000 }), { kMax: 3, restarts: 2, iterations: 20 });
   const timings: NmfTiming[] = [];
   for (const size of sizes) {
-    const rng = new Rng(1);
-    const e = new Float32Array(size.m * size.n).map(() => rng.next());
-    const data = { e, m: size.m, n: size.n };
-    const settings: NmfSettings = { kMax, restarts, maxIterations: iterations, tolerance: 0, checkEvery: 25, seed: 1 };
-    await nmfGpu(gpu, { e: e.subarray(0, size.m * 64), m: size.m, n: 64 }, { ...settings, maxIterations: 2 });
-    const flops = nmfFlops(size.m, size.n, kMax, restarts, iterations);
-    for (const [impl, solve] of [['wgsl', () => nmfGpu(gpu, data, settings)], ['cpu path', () => nmfCpu(data, settings)]] as const) {
-      const started = performance.now();
-      await solve();
-      const seconds = (performance.now() - started) / 1000;
-      timings.push({ size: `${size.m} × ${size.n}`, impl, seconds, gflops: flops / seconds / 1e9 });
-      log(`${size.m}×${size.n} ${impl}: ${seconds.toFixed(2)} s, ${(flops / seconds / 1e9).toFixed(3)} GFLOP/s`);
+    const data = benchData(size);
+    const runs: [string, NmfWork, () => Promise<unknown>][] = [
+      ['wgsl (after)', work, () => nmfGpu(gpu, data, fixedWorkSettings(work))],
+      ['wgsl (before)', work, () => nmfGpu(gpu, data, fixedWorkSettings(work), {}, { unbatchedDispatch: true })],
+      ...(['cpu simd (after)', 'cpu scalar (before)'] as CpuImplementation[]).map((impl): [string, NmfWork, () => Promise<unknown>] => [impl, work, () => CPU_IMPLEMENTATIONS[impl](data, work)]),
+      ['naive reference', { ...work, restarts: referenceRestarts }, () => CPU_IMPLEMENTATIONS['naive reference'](data, { ...work, restarts: referenceRestarts })],
+    ];
+    for (const [impl, measured, solve] of runs) {
+      const timing = await timeRun(size, impl, measured, solve);
+      timings.push(timing);
+      log(`${timing.size} ${impl} (${timing.work}): ${timing.seconds.toFixed(2)} s, ${timing.gflops.toFixed(3)} GFLOP/s`);
     }
   }
   return { adapter: gpu.adapter, timings };

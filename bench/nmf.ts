@@ -1,16 +1,18 @@
 /**
- * `npm run bench:nmf`: batched NMF (k = 1…8 × 20 restarts × fixed iterations), WGSL kernels vs the CPU
- * path, side by side in headless Chromium on scaled-down matrices (WebGPU here is SwiftShader, ~0.2
- * GFLOP/s: the issue's 8 × 100 000 and 14 × 1 000 000 at 500 iterations would take hours there).
- * `--full` adds the issue's sizes on the CPU path in Node, timed over a few iterations of one restart
- * per k and scaled to 20 restarts × 500 iterations (projected, and labelled so).
- * Flags: --sizes 8x1000,14x2000  --iterations 50  --kmax 8  --restarts 20  --full
+ * `npm run bench:nmf`: batched NMF (k = 1…kMax × restarts × fixed iterations), side by side in one run:
+ * 1. scaled sizes in headless Chromium, one page, same data: WGSL (WebGPU on the adapter found —
+ *    SwiftShader on a machine without a GPU, ~0.2 GFLOP/s), the CPU path (WebAssembly SIMD) and the
+ *    scalar loop it replaced, and the naive reference;
+ * 2. the issue's sizes (8 × 100 000 and 14 × 1 000 000, k = 1…8 × 20 restarts × 500 iterations) in
+ *    Node on the CPU paths. The SIMD path runs the full work where it is at most --full-gflop GFLOP
+ *    (or everything with --full); the rest, and the slow paths, are timed on two slices of the work
+ *    and PROJECTED to the full work (fixed iterations: every iteration costs the same), labelled so.
+ * Flags: --sizes 8x1000,14x2000  --iterations 50  --kmax 8  --restarts 20  --reference-restarts 1
+ *        --issue-sizes 8x100000,14x1000000  --full-gflop 3000  --full  --slice-iterations 2,12  --no-browser
  */
 import { runBrowserBench } from './harness/browser.ts';
-import { formatTable, writeResults } from './harness/report.ts';
-import { nmfFlops, type NmfBenchSize, type NmfTiming } from './nmfFlops.ts';
-import { nmfCpu } from '../src/lib/synergy/nmf.ts';
-import { Rng } from '../src/lib/util/random.ts';
+import { formatTable, writeResults, type Row } from './harness/report.ts';
+import { CPU_IMPLEMENTATIONS, NMF_FLOP_FORMULA, benchData, describeWork, nmfFlops, timeRun, type CpuImplementation, type NmfBenchSize, type NmfTiming, type NmfWork } from './nmfFlops.ts';
 import type { AdapterSummary } from '../src/lib/backend.ts';
 
 function flag(name: string, fallback: string): string {
@@ -18,49 +20,103 @@ function flag(name: string, fallback: string): string {
   return index >= 0 ? process.argv[index + 1] : fallback;
 }
 const parseSizes = (text: string): NmfBenchSize[] => text.split(',').map((s) => s.split('x').map(Number)).map(([m, n]) => ({ m, n }));
-const sizes = parseSizes(flag('sizes', '8x1000,14x2000'));
-const iterations = Number(flag('iterations', '50'));
 const kMax = Number(flag('kmax', '8'));
 const restarts = Number(flag('restarts', '20'));
+const scaledWork: NmfWork = { kMax, restarts, iterations: Number(flag('iterations', '50')) };
+const issueWork: NmfWork = { kMax, restarts, iterations: 500 };
 
-const { adapter, timings } = await runBrowserBench<{ adapter: AdapterSummary; timings: NmfTiming[] }>('nmf', { sizes, kMax, restarts, iterations });
-const rows = sizes.map(({ m, n }) => {
-  const of = (impl: string) => timings.find((t) => t.size === `${m} × ${n}` && t.impl === impl)!;
-  const [gpu, cpu] = [of('wgsl'), of('cpu path')];
-  return {
-    size: `${m} × ${n}`,
-    work: `k=1…${kMax} × ${restarts} × ${iterations} it`,
-    'wgsl s': gpu.seconds,
-    'wgsl GFLOP/s': gpu.gflops,
-    'cpu path s': cpu.seconds,
-    'cpu path GFLOP/s': cpu.gflops,
-    'wgsl / cpu speed': cpu.seconds / gpu.seconds,
-  };
-});
-console.log(`\nBatched NMF, f32, in Chromium — WebGPU adapter: ${adapter.vendor} ${adapter.architecture} ${adapter.description} (fallback: ${adapter.isFallback}); CPU path in the same page`);
-console.log(formatTable(rows));
-
-const projected: Record<string, string | number>[] = [];
-if (process.argv.includes('--full')) {
-  const fullIterations = 500;
-  for (const { m, n } of parseSizes(flag('full-sizes', '8x100000,14x1000000'))) {
-    const rng = new Rng(2);
-    const e = new Float32Array(m * n).map(() => rng.next());
-    const measured = 3;
-    const started = performance.now();
-    await nmfCpu({ e, m, n }, { kMax, restarts: 1, maxIterations: measured, tolerance: 0, checkEvery: 25, seed: 1 });
-    const seconds = (performance.now() - started) / 1000;
-    const flops = nmfFlops(m, n, kMax, 1, measured);
-    const scale = (restarts * fullIterations) / measured;
-    projected.push({
-      size: `${m} × ${n}`,
-      measured: `k=1…${kMax} × 1 restart × ${measured} it`,
-      'measured s': seconds,
-      'cpu path GFLOP/s': flops / seconds / 1e9,
-      [`projected s (× ${restarts} restarts × ${fullIterations} it)`]: seconds * scale,
-    });
-  }
-  console.log('\nIssue sizes on the CPU path (Node), measured briefly and PROJECTED to the full work — not run to the end:');
-  console.log(formatTable(projected));
+/** GFLOP/s ratios against the naive reference and against the path each new one replaced. */
+function ratioRows(timings: NmfTiming[], extra: (t: NmfTiming) => Row = () => ({})): Row[] {
+  const before: Record<string, string> = { 'cpu simd (after)': 'cpu scalar (before)', 'wgsl (after)': 'wgsl (before)' };
+  return timings.map((t) => {
+    const peer = (impl: string) => timings.find((o) => o.size === t.size && o.impl === impl);
+    const replaced = before[t.impl] ? peer(before[t.impl]) : undefined;
+    return {
+      size: t.size,
+      impl: t.impl,
+      'measured work': t.work,
+      'measured s': t.seconds,
+      'GFLOP/s': t.gflops,
+      ...extra(t),
+      '× naive ref': t.gflops / (peer('naive reference')?.gflops ?? Number.NaN),
+      '× before': replaced ? t.gflops / replaced.gflops : null,
+    };
+  });
 }
-console.log(`\nresults: ${writeResults('nmf', { adapter, sizes, kMax, restarts, iterations, rows, timings, projected })}`);
+
+console.log(`NMF benchmark. ${NMF_FLOP_FORMULA}; GFLOP/s = FLOP of the measured work / measured seconds.`);
+let browser: { adapter: AdapterSummary; timings: NmfTiming[] } | undefined;
+if (!process.argv.includes('--no-browser')) {
+  const sizes = parseSizes(flag('sizes', '8x1000,14x2000'));
+  const result = await runBrowserBench<{ adapter: AdapterSummary; timings: NmfTiming[] }>('nmf', { sizes, work: scaledWork, referenceRestarts: Number(flag('reference-restarts', '1')) });
+  const { adapter, timings } = result;
+  browser = result;
+  console.log(`\n1. Scaled sizes, f32, all in one headless Chromium page — WebGPU adapter: ${adapter.vendor} ${adapter.architecture} ${adapter.description} (fallback: ${adapter.isFallback})`);
+  console.log(formatTable(ratioRows(timings)));
+}
+
+/**
+ * An issue-size timing: the full work, or two slices of it (a and b iterations on `restarts`
+ * restarts) whose difference gives the steady cost per iteration, without the one-off set-up (copies,
+ * random starts), projected as restarts-scale × (t_a + per-iteration × (500 − a)).
+ */
+interface IssueTiming {
+  size: string;
+  impl: string;
+  measured: string;
+  seconds: number;
+  gflops: number;
+  fullSeconds: number;
+  projected: boolean;
+}
+
+async function timeIssueSize(size: NmfBenchSize, impl: CpuImplementation, slice: { restarts: number; iterations: [number, number] } | undefined): Promise<IssueTiming> {
+  const data = benchData(size, 2);
+  const run = async (work: NmfWork) => {
+    process.stderr.write(`  ${size.m} × ${size.n} ${impl}, ${describeWork(work)} …`);
+    const timing = await timeRun(size, impl, work, () => CPU_IMPLEMENTATIONS[impl](data, work));
+    process.stderr.write(` ${timing.seconds.toFixed(2)} s\n`);
+    return timing;
+  };
+  if (!slice) {
+    const full = await run(issueWork);
+    return { size: full.size, impl, measured: full.work, seconds: full.seconds, gflops: full.gflops, fullSeconds: full.seconds, projected: false };
+  }
+  const [a, b] = slice.iterations;
+  const short = await run({ kMax, restarts: slice.restarts, iterations: a });
+  const long = await run({ kMax, restarts: slice.restarts, iterations: b });
+  const perIteration = Math.max(long.seconds - short.seconds, 1e-9) / (b - a);
+  const iterationFlop = nmfFlops(size.m, size.n, { kMax, restarts: slice.restarts, iterations: 1 });
+  return {
+    size: long.size,
+    impl,
+    measured: `${describeWork({ kMax, restarts: slice.restarts, iterations: b })} − ${a} it`,
+    seconds: long.seconds,
+    gflops: iterationFlop / perIteration / 1e9,
+    fullSeconds: (issueWork.restarts / slice.restarts) * (short.seconds + perIteration * (issueWork.iterations - a)),
+    projected: true,
+  };
+}
+
+// Warm-up: JIT and wasm tier-up on a small problem, so the timings measure steady code.
+for (const impl of Object.keys(CPU_IMPLEMENTATIONS) as CpuImplementation[]) await CPU_IMPLEMENTATIONS[impl](benchData({ m: 8, n: 2000 }), { kMax: 3, restarts: 2, iterations: 20 });
+const issue: IssueTiming[] = [];
+const fullLimitFlop = process.argv.includes('--full') ? Infinity : Number(flag('full-gflop', '3000')) * 1e9;
+const [sliceFrom, sliceTo] = flag('slice-iterations', '2,12').split(',').map(Number);
+for (const size of parseSizes(flag('issue-sizes', '8x100000,14x1000000'))) {
+  const simdRunsFully = nmfFlops(size.m, size.n, issueWork) <= fullLimitFlop;
+  issue.push(await timeIssueSize(size, 'cpu simd (after)', simdRunsFully ? undefined : { restarts: issueWork.restarts, iterations: [sliceFrom, sliceTo] }));
+  issue.push(await timeIssueSize(size, 'cpu scalar (before)', { restarts: 1, iterations: [1, 3] }));
+  issue.push(await timeIssueSize(size, 'naive reference', { restarts: 1, iterations: [1, 2] }));
+}
+const fullColumn = `full work s (${describeWork(issueWork)})`;
+console.log(`\n2. Issue sizes on the CPU paths, Node ${process.version}, one thread. "measured work" names the run timed (a − b it: GFLOP/s from the`);
+console.log('   difference of two runs); PROJECTED = (20 restarts / restarts timed) × (t_a + per-iteration × (500 − a)), not run to the end:');
+console.log(formatTable(ratioRows(
+  issue.map((t) => ({ size: t.size, impl: t.impl, work: t.measured, seconds: t.seconds, gflops: t.gflops })),
+  (t) => {
+    const full = issue.find((o) => o.size === t.size && o.impl === t.impl)!;
+    return { [fullColumn]: full.projected ? `${full.fullSeconds.toFixed(0)} PROJECTED` : `${full.fullSeconds.toFixed(1)} measured` };
+  },
+)));
+console.log(`\nresults: ${writeResults('nmf', { formula: NMF_FLOP_FORMULA, scaledWork, issueWork, browser, issue })}`);

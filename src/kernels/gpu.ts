@@ -89,6 +89,18 @@ interface Dispatch<F extends UniformFields> {
   constants?: PipelineConstants;
 }
 
+/**
+ * A dispatch made ready once — pipeline, uniform buffer, bind group — to be recorded many times, as
+ * iterative kernels do (same buffers and uniforms every iteration). Made by `GpuContext.prepare`.
+ */
+export interface PreparedDispatch {
+  readonly name: string;
+  readonly pipeline: GPUComputePipeline;
+  readonly bindGroup: GPUBindGroup;
+  readonly workgroups: readonly [number, number, number];
+  readonly uniformBuffer: GPUBuffer;
+}
+
 export class GpuContext {
   readonly lost: Promise<GPUDeviceLostInfo>;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
@@ -196,30 +208,77 @@ export class GpuContext {
   }
 
   private record<F extends UniformFields>(d: Dispatch<F>): void {
+    const prepared = this.makePrepared(d);
+    this.transient.push(prepared.uniformBuffer);
+    this.recordPass([prepared], 1);
+  }
+
+  /**
+   * Makes a dispatch's uniform buffer and bind group once, for `dispatchPrepared` to record as often as
+   * needed. Hand it to `releasePrepared` when done.
+   */
+  prepare<F extends UniformFields>(d: Dispatch<F>): PreparedDispatch {
+    if (this.debug) this.pushScopes();
+    try {
+      return this.makePrepared(d);
+    } finally {
+      if (this.debug) this.popScopes(`prepare ${d.kernel.name}`);
+    }
+  }
+
+  /**
+   * Records `sequence` `repeat` times, in order, in one compute pass (each dispatch sees the storage
+   * writes of those before it, as across passes); `flush` or a read submits it.
+   */
+  dispatchPrepared(sequence: readonly PreparedDispatch[], repeat = 1): void {
+    if (this.debug) this.pushScopes();
+    try {
+      this.recordPass(sequence, repeat);
+    } finally {
+      if (this.debug) this.popScopes(sequence.map((p) => p.name).join(' + '));
+    }
+  }
+
+  /** Frees prepared dispatches' uniform buffers once the work recorded or submitted with them is done. */
+  releasePrepared(...prepared: PreparedDispatch[]): void {
+    const buffers = prepared.map((p) => p.uniformBuffer);
+    if (this.encoder) this.transient.push(...buffers);
+    else void this.device.queue.onSubmittedWorkDone().then(() => buffers.forEach((b) => b.destroy()));
+  }
+
+  private makePrepared<F extends UniformFields>(d: Dispatch<F>): PreparedDispatch {
     const pipeline = this.pipeline(d.kernel, d.constants);
+    const [x, y = 1, z = 1] = d.workgroups;
+    const maxPerDim = this.limits.maxComputeWorkgroupsPerDimension;
+    if (x > maxPerDim || y > maxPerDim || z > maxPerDim) {
+      throw new GpuError(`${d.kernel.name}: ${x}×${y}×${z} workgroups exceed the device limit ${maxPerDim} per dimension`);
+    }
     const uniformBuffer = this.device.createBuffer({
       label: `${d.kernel.name}.params`,
       size: d.kernel.uniforms.byteLength,
       usage: UNIFORM | COPY_DST,
     });
     this.device.queue.writeBuffer(uniformBuffer, 0, d.kernel.uniforms.pack(d.uniforms));
-    this.transient.push(uniformBuffer);
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniformBuffer } }];
     d.bindings.forEach((buffer, index) => entries.push({ binding: index + 1, resource: { buffer } }));
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-    const [x, y = 1, z = 1] = d.workgroups;
-    const maxPerDim = this.limits.maxComputeWorkgroupsPerDimension;
-    if (x > maxPerDim || y > maxPerDim || z > maxPerDim) {
-      throw new GpuError(`${d.kernel.name}: ${x}×${y}×${z} workgroups exceed the device limit ${maxPerDim} per dimension`);
-    }
-    if (x === 0 || y === 0 || z === 0) return;
+    return { name: d.kernel.name, pipeline, bindGroup, workgroups: [x, y, z], uniformBuffer };
+  }
+
+  private recordPass(sequence: readonly PreparedDispatch[], repeat: number): void {
+    const live = sequence.filter((p) => p.workgroups.every((count) => count > 0));
+    if (live.length === 0 || repeat < 1) return;
     this.encoder ??= this.device.createCommandEncoder();
-    const pass = this.encoder.beginComputePass({ label: d.kernel.name });
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(x, y, z);
+    const pass = this.encoder.beginComputePass({ label: live.map((p) => p.name).join(' + ') });
+    for (let i = 0; i < repeat; i++) {
+      for (const p of live) {
+        pass.setPipeline(p.pipeline);
+        pass.setBindGroup(0, p.bindGroup);
+        pass.dispatchWorkgroups(...p.workgroups);
+        this.pendingKernels.push(p.name);
+      }
+    }
     pass.end();
-    this.pendingKernels.push(d.kernel.name);
   }
 
   copy(source: GPUBuffer, target: GPUBuffer, byteLength: number, sourceOffset = 0, targetOffset = 0): void {

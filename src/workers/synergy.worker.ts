@@ -1,5 +1,6 @@
 import { InputError } from '../lib/errors.ts';
-import { nmfCpu, type NmfSolver } from '../lib/synergy/nmf.ts';
+import type { NmfSolver } from '../lib/synergy/nmf.ts';
+import { nmfCpu } from '../lib/synergy/nmfCpu.ts';
 import { parseCsv } from '../lib/synergy/parseCsv.ts';
 import { parseExp } from '../lib/synergy/parseExp.ts';
 import { analyseRecording, type RecordingAnalysis, type RecordingSettings } from '../lib/synergy/recordingAnalysis.ts';

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { nmfCpu, type NmfRun, type NmfSettings } from '../../src/lib/synergy/nmf.ts';
+import type { NmfRun, NmfSettings } from '../../src/lib/synergy/nmf.ts';
+import { nmfCpu } from '../../src/lib/synergy/nmfCpu.ts';
 import { Rng } from '../../src/lib/util/random.ts';
 import { nmfGpu } from '../../src/kernels/synergy/nmf.ts';
 import { maxRelativeError } from '../helpers/compare.ts';
 import { testGpu } from './gpu.ts';
 
-// The WGSL kernels nmfUpdateH and nmfUpdateW against their CPU twin (nmfFitFast via nmfCpu), started
+// The WGSL kernels nmfUpdateH and nmfUpdateW against their CPU twin (nmfCpu: the WebAssembly SIMD kernel), started
 // from identical factors. Fresh data every run; the seed is printed so a failure can be replayed.
 const seed = (Date.now() ^ (Math.random() * 2 ** 31)) >>> 0;
 console.info(`[synergy-nmf] seed ${seed}`);
@@ -50,6 +51,20 @@ describe('WGSL NMF (nmfUpdateH + nmfUpdateW) against its CPU twin', () => {
       compareRuns(await nmfGpu(gpu, input, settings, {}, { poisonScratch: true }), await nmfCpu(input, settings), 1e-4);
     });
   }
+
+  it('gives the same bits with dispatches prepared once and blocks overlapped as with one dispatch at a time', async () => {
+    const gpu = await testGpu();
+    const input = { e: data(5, 301), m: 5, n: 301 };
+    const settings: NmfSettings = { kMax: 3, restarts: 2, maxIterations: 60, tolerance: 1e-4, checkEvery: 7, seed: rng.nextUint32() };
+    const batched = await nmfGpu(gpu, input, settings, {}, { poisonScratch: true });
+    const unbatched = await nmfGpu(gpu, input, settings, {}, { poisonScratch: true, unbatchedDispatch: true });
+    expect(batched.iterationsByRestart).toEqual(unbatched.iterationsByRestart);
+    expect(batched.vafByRestart).toEqual(unbatched.vafByRestart);
+    batched.best.forEach((fit, index) => {
+      expect(Array.from(fit.w)).toEqual(Array.from(unbatched.best[index].w));
+      expect(Array.from(fit.h)).toEqual(Array.from(unbatched.best[index].h));
+    });
+  });
 
   it('stops on the VAF rule like the twin, and splits problems into groups when H exceeds the group budget', async () => {
     const gpu = await testGpu();

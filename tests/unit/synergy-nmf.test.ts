@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_NMF, initialFactors, nmfCpu, nmfFitFast, nmfReference, sumOfSquares, transpose } from '../../src/lib/synergy/nmf.ts';
+import { compileNmfKernel } from '../../scripts/buildNmfKernel.ts';
+import { DEFAULT_NMF, initialFactors, nmfFitFast, nmfReference, sumOfSquares, transpose } from '../../src/lib/synergy/nmf.ts';
+import { nmfCpu, nmfCpuScalar } from '../../src/lib/synergy/nmfCpu.ts';
+import { NMF_KERNEL_WASM_BASE64 } from '../../src/lib/synergy/nmfKernelWasm.ts';
+import { NmfSimdFitter, nmfKernelModule } from '../../src/lib/synergy/nmfSimd.ts';
 import { matchSynergies } from '../../src/lib/synergy/matching.ts';
 import { DEFAULT_DESIGN, simulateStudy } from '../../src/lib/synergy/simulate.ts';
 import { DEFAULT_STUDY_SETTINGS, runStudy, studyInputFromSimulation } from '../../src/lib/synergy/study.ts';
@@ -54,7 +58,7 @@ describe('NMF', () => {
     }
   });
 
-  it('the fast path follows the reference iteration for iteration', () => {
+  it('the scalar path (no SIMD) follows the reference iteration for iteration', () => {
     const { e } = planted(5, 137, 2, 5);
     const data = { e, m: 5, n: 137 };
     const start = initialFactors(data, { k: 3, restart: 0 }, 9);
@@ -64,6 +68,47 @@ describe('NMF', () => {
     expect(maxRelativeError(fast.w, reference.w)).toBeLessThan(1e-4);
     expect(maxRelativeError(fast.h, reference.h)).toBeLessThan(1e-4);
     expect(fast.vaf).toBeCloseTo(reference.vaf, 6);
+  });
+
+  it('the SIMD kernel follows the reference iteration for iteration, every restart of a batch', async () => {
+    // 613 samples: three 256-sample blocks, the last one short and padded; 7 muscles: odd rows.
+    const { e } = planted(7, 613, 3, 6);
+    const data = { e, m: 7, n: 613 };
+    const control = { maxIterations: 30, tolerance: 0, checkEvery: 10 };
+    const module = await nmfKernelModule();
+    expect(module).not.toBeNull();
+    const fitter = new NmfSimdFitter(module!, data, sumOfSquares(e));
+    for (const k of [1, 4]) {
+      const starts = [0, 1, 2].map((restart) => initialFactors(data, { k, restart }, 4));
+      const fits = await fitter.fitBatch(k, starts, control);
+      fits.forEach((fit, restart) => {
+        const reference = nmfReference(data, k, starts[restart], control);
+        expect(fit.iterations).toBe(30);
+        expect(maxRelativeError(fit.w, reference.w)).toBeLessThan(1e-4);
+        expect(maxRelativeError(fit.readH(), reference.h)).toBeLessThan(1e-4);
+        expect(fit.vaf).toBeCloseTo(reference.vaf, 6);
+      });
+    }
+  });
+
+  it('the SIMD and scalar CPU paths agree restart for restart, each restart stopping on its own', async () => {
+    const { e } = planted(6, 701, 2, 12);
+    const input = { e, m: 6, n: 701 };
+    const settings = { ...DEFAULT_NMF, kMax: 3, restarts: 4, maxIterations: 150, tolerance: 1e-4, checkEvery: 5 };
+    const [simd, scalar] = [await nmfCpu(input, settings), await nmfCpuScalar(input, settings)];
+    expect(simd.iterationsByRestart).toEqual(scalar.iterationsByRestart);
+    expect(new Set(simd.iterationsByRestart.flat()).size).toBeGreaterThan(1);
+    simd.vafByRestart.forEach((vafs, k) => expect(maxRelativeError(vafs, scalar.vafByRestart[k])).toBeLessThan(1e-5));
+    simd.best.forEach((fit, index) => {
+      expect(fit.restart).toBe(scalar.best[index].restart);
+      expect(maxRelativeError(fit.w, scalar.best[index].w)).toBeLessThan(1e-4);
+      expect(maxRelativeError(fit.h, scalar.best[index].h)).toBeLessThan(1e-4);
+    });
+  });
+
+  it('ships the WebAssembly that nmfKernel.wat compiles to (npm run build:nmf-kernel)', async () => {
+    const shipped = Uint8Array.from(atob(NMF_KERNEL_WASM_BASE64), (c) => c.charCodeAt(0));
+    expect(Array.from(shipped)).toEqual(Array.from(await compileNmfKernel()));
   });
 
   it('stops when the VAF settles, and rejects bad input', async () => {

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { parseFlags } from '../args.ts';
 import { InputError } from '../../lib/errors.ts';
 import { analyseRecording } from '../../lib/synergy/recordingAnalysis.ts';
-import { DEFAULT_NMF, nmfCpu } from '../../lib/synergy/nmf.ts';
+import { DEFAULT_NMF } from '../../lib/synergy/nmf.ts';
+import { nmfCpu } from '../../lib/synergy/nmfCpu.ts';
 import { parseCsv } from '../../lib/synergy/parseCsv.ts';
 import { parseExp } from '../../lib/synergy/parseExp.ts';
 

@@ -3,7 +3,7 @@ import {
   BestFits, NMF_EPSILON, NO_CHECK_YET, checkNmfInput, gram, initialFactors, nmfProblems, sumOfSquares,
   type NmfData, type NmfHooks, type NmfProblem, type NmfRun, type NmfSettings,
 } from '../../lib/synergy/nmf.ts';
-import type { GpuContext } from '../gpu.ts';
+import { BufferUsage, alignTo, type GpuContext } from '../gpu.ts';
 import { ceilDiv, defineKernel } from '../kernel.ts';
 import { uniforms } from '../uniforms.ts';
 import updateHSource from './nmfUpdateH.wgsl?raw';
@@ -12,8 +12,14 @@ import updateWSource from './nmfUpdateW.wgsl?raw';
 /**
  * NMF on the GPU: every (k, restart) problem of a run advances together, one iteration = two
  * dispatches (nmfUpdateH over chunks × problems, nmfUpdateW over problems), with the same arithmetic
- * as `nmfFitFast` (src/lib/synergy/nmf.ts), its CPU twin. Problems whose H do not all fit one buffer
+ * as the CPU path (src/lib/synergy/nmfCpu.ts), its twin. Problems whose H do not all fit one buffer
  * are run in groups, one after the other, within the same job.
+ *
+ * Dispatch overhead, not arithmetic, bounds small problems on a real GPU, so per group the two
+ * dispatches are prepared once (one uniform buffer and bind group each, for the group's shape) and
+ * `checkEvery` iterations go into one compute pass and one submit. The convergence status (16 bytes
+ * per problem) is read back after each such block while the next block is already queued, so the GPU
+ * does not idle on the round trip; problems that have converged skip their work in the kernels.
  */
 const schema = uniforms({
   m: 'u32', n: 'u32', kStride: 'u32', chunks: 'u32', chunkLength: 'u32', checkEvery: 'u32',
@@ -34,6 +40,12 @@ export interface NmfGpuOptions {
   maxGroupBytes?: number;
   /** Fill the scratch sums with NaN first, so a test sees any entry the kernels fail to write. */
   poisonScratch?: boolean;
+  /**
+   * Record each dispatch on its own (fresh uniform buffer, bind group and pass) and wait for each
+   * status read before recording more: how this driver worked before, kept for the benchmark to
+   * measure what preparing and overlapping save.
+   */
+  unbatchedDispatch?: boolean;
 }
 
 export async function nmfGpu(gpu: GpuContext, data: NmfData, settings: NmfSettings, hooks: NmfHooks = {}, options: NmfGpuOptions = {}): Promise<NmfRun> {
@@ -58,29 +70,42 @@ export async function nmfGpu(gpu: GpuContext, data: NmfData, settings: NmfSettin
       if (options.poisonScratch) gpu.fill(state.partials, Number.NaN);
       try {
         const uniformValues = { ...layout, checkEvery: settings.checkEvery, tolerance: settings.tolerance, normE2, epsilon: NMF_EPSILON };
-        let status = new Uint32Array(0);
-        for (let done = 0; done < settings.maxIterations; ) {
-          const block = Math.min(settings.checkEvery, settings.maxIterations - done);
-          for (let i = 0; i < block; i++) {
-            gpu.dispatch({
-              kernel: nmfUpdateHKernel,
-              uniforms: uniformValues,
-              bindings: [eBuffer, state.w, state.wtw, state.h, state.partials, state.info, state.status],
-              workgroups: [layout.chunks, group.length],
-            });
-            gpu.dispatch({
-              kernel: nmfUpdateWKernel,
-              uniforms: uniformValues,
-              bindings: [state.partials, state.w, state.wtw, state.info, state.status],
-              workgroups: [group.length],
-            });
+        const updateH = { kernel: nmfUpdateHKernel, uniforms: uniformValues, bindings: [eBuffer, state.w, state.wtw, state.h, state.partials, state.info, state.status], workgroups: [layout.chunks, group.length] as const };
+        const updateW = { kernel: nmfUpdateWKernel, uniforms: uniformValues, bindings: [state.partials, state.w, state.wtw, state.info, state.status], workgroups: [group.length] as const };
+        const prepared = options.unbatchedDispatch ? [] : [gpu.prepare(updateH), gpu.prepare(updateW)];
+        let recorded = 0;
+        /** Records the next block of iterations and a read of the status after it. */
+        const recordBlock = (): StatusRead => {
+          const block = Math.min(settings.checkEvery, settings.maxIterations - recorded);
+          if (options.unbatchedDispatch) {
+            for (let i = 0; i < block; i++) {
+              gpu.dispatch(updateH);
+              gpu.dispatch(updateW);
+            }
+          } else {
+            gpu.dispatchPrepared(prepared, block);
           }
-          done += block;
-          status = new Uint32Array(await gpu.read(state.status, group.length * STATUS_BYTES));
-          const converged = group.filter((_, p) => status[p * 4 + 3] === 1).length;
-          hooks.progress?.({ phase: 'NMF', done: finishedIterations + done * group.length, total: totalIterations, message: `${converged}/${group.length} fits converged` });
-          await checkpoint(cancel);
-          if (converged === group.length) break;
+          recorded += block;
+          return { iterations: recorded, bytes: readSoon(gpu, state.status, group.length * STATUS_BYTES) };
+        };
+        let current: StatusRead | undefined = recordBlock();
+        let queued: StatusRead | undefined;
+        let status = new Uint32Array(0);
+        try {
+          while (current) {
+            if (!options.unbatchedDispatch && current.iterations < settings.maxIterations) queued = recordBlock();
+            status = new Uint32Array(await current.bytes);
+            const converged = group.filter((_, p) => status[p * 4 + 3] === 1).length;
+            hooks.progress?.({ phase: 'NMF', done: finishedIterations + current.iterations * group.length, total: totalIterations, message: `${converged}/${group.length} fits converged` });
+            await checkpoint(cancel);
+            if (converged === group.length) break;
+            if (options.unbatchedDispatch && current.iterations < settings.maxIterations) queued = recordBlock();
+            [current, queued] = [queued, undefined];
+          }
+        } finally {
+          // A block queued past convergence changes nothing (converged problems skip it); let its read finish.
+          await queued?.bytes.catch(() => undefined);
+          gpu.releasePrepared(...prepared);
         }
         finishedIterations += settings.maxIterations * group.length;
         await keepBest(gpu, collector, group, state, status, { m, n });
@@ -92,6 +117,36 @@ export async function nmfGpu(gpu: GpuContext, data: NmfData, settings: NmfSettin
     gpu.release(eBuffer);
   }
   return collector.finish('webgpu');
+}
+
+interface StatusRead {
+  /** Iterations recorded when this read was. */
+  iterations: number;
+  bytes: Promise<ArrayBuffer>;
+}
+
+/**
+ * Copies `byteLength` bytes of `buffer` to a staging buffer, submits, and maps it at once — before any
+ * later work is submitted — so the read waits for the work recorded so far only.
+ */
+function readSoon(gpu: GpuContext, buffer: GPUBuffer, byteLength: number): Promise<ArrayBuffer> {
+  const size = alignTo(byteLength, 4);
+  const staging = gpu.device.createBuffer({ label: 'nmf.status.read', size, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+  gpu.copy(buffer, staging, size);
+  const flushed = gpu.flush();
+  const mapped = staging.mapAsync(BufferUsage.MAP_READ);
+  return Promise.all([flushed, mapped]).then(
+    () => {
+      const bytes = staging.getMappedRange().slice(0, byteLength);
+      staging.unmap();
+      staging.destroy();
+      return bytes;
+    },
+    (error: unknown) => {
+      staging.destroy();
+      throw error;
+    },
+  );
 }
 
 interface Placed extends NmfProblem {

@@ -4,6 +4,7 @@ export * from './parseCsv.ts';
 export * from './filters.ts';
 export * from './envelope.ts';
 export * from './nmf.ts';
+export * from './nmfCpu.ts';
 export * from './vaf.ts';
 export * from './matching.ts';
 export * from './distributions.ts';

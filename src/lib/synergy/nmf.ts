@@ -1,4 +1,4 @@
-import { checkpoint, neverCancelled, type CancelFlag } from '../cancel.ts';
+import type { CancelFlag } from '../cancel.ts';
 import type { ProgressCallback } from '../progress.ts';
 import { Rng } from '../util/random.ts';
 
@@ -11,8 +11,9 @@ import { Rng } from '../util/random.ts';
  *
  * Every k = 1…kMax is fitted from `restarts` random starts; a fit stops when its VAF changes by less
  * than `tolerance` (relative) between two checks `checkEvery` iterations apart, and the best restart
- * per k is kept. One iteration here is exactly what the WGSL kernels (src/kernels/synergy/) do, in the
- * same order, so this file is their CPU twin:
+ * per k is kept. One iteration is the same on every path, in the same order — the WGSL kernels
+ * (src/kernels/synergy/), the WebAssembly SIMD kernel (nmfKernel.wat, driven by nmfSimd.ts) and the
+ * scalar loop `nmfFitFast` below — so each is the others' twin:
  *   1. per sample j: h_j ← h_j ∘ (Wᵀe_j) / (WᵀW·h_j + ε); accumulate E·Hᵀ and H·Hᵀ with the new H
  *   2. W ← W ∘ (E·Hᵀ) / (W·(H·Hᵀ) + ε); WᵀW from the new W
  *   3. ‖E − WH‖² = ‖E‖² − 2⟨W, E·Hᵀ⟩ + ⟨WᵀW, H·Hᵀ⟩, so VAF costs no extra pass over E.
@@ -135,7 +136,7 @@ export function initialFactors(data: NmfData, problem: NmfProblem, seed: number,
   return { w, h };
 }
 
-function mean(values: Float32Array): number {
+export function mean(values: Float32Array): number {
   let sum = 0;
   for (const v of values) sum += v;
   return sum / values.length;
@@ -234,9 +235,31 @@ export function residual(e: ArrayLike<number>, w: ArrayLike<number>, h: ArrayLik
 }
 
 /**
- * The fast CPU path for one problem: one fused pass over the samples per iteration (E and H
- * sample-major, so each sample's values are adjacent), float32 storage like the kernels, float64
- * sums. `eByColumn` is E transposed, [n, m].
+ * Steps 2 and 3 of an iteration, shared by the CPU paths: W ← W ∘ (E·Hᵀ) / (W·(H·Hᵀ) + ε) in place
+ * (float32, like the kernels), from the sums of the H pass; returns the new WᵀW and the VAF.
+ */
+export function updateW(w: Float32Array, ehtByRow: Float64Array, hht: Float64Array, shape: { m: number; k: number; normE2: number }): { wtw: Float32Array; vaf: number } {
+  const { m, k, normE2 } = shape;
+  const old = Float64Array.from(w); // [m, k]
+  for (let i = 0; i < m; i++) {
+    for (let r = 0; r < k; r++) {
+      let den = 0;
+      for (let s = 0; s < k; s++) den += old[i * k + s] * hht[s * k + r];
+      w[i * k + r] = (old[i * k + r] * ehtByRow[r * m + i]) / (den + NMF_EPSILON);
+    }
+  }
+  const wtw = gram(w, m, k); // [k, k]
+  let cross = 0;
+  for (let i = 0; i < m; i++) for (let r = 0; r < k; r++) cross += w[i * k + r] * ehtByRow[r * m + i];
+  let quadratic = 0;
+  for (let i = 0; i < k * k; i++) quadratic += wtw[i] * hht[i];
+  return { wtw, vaf: 1 - (normE2 - 2 * cross + quadratic) / normE2 };
+}
+
+/**
+ * The scalar CPU path for one problem, for engines without WebAssembly SIMD: one fused pass over the
+ * samples per iteration (E and H sample-major, so each sample's values are adjacent), float32 storage
+ * like the kernels, float64 sums. `eByColumn` is E transposed, [n, m].
  */
 export function nmfFitFast(data: NmfData, eByColumn: Float32Array, normE2: number, k: number, start: { w: Float32Array; h: Float32Array }, control: FitControl): Omit<NmfFit, 'restart'> {
   const { m, n } = data;
@@ -279,19 +302,7 @@ export function nmfFitFast(data: NmfData, eByColumn: Float32Array, normE2: numbe
       }
     }
     for (let r = 0; r < k; r++) for (let s = r + 1; s < k; s++) hht[r * k + s] = hht[s * k + r];
-    for (let i = 0; i < m; i++) {
-      for (let r = 0; r < k; r++) {
-        let den = 0;
-        for (let s = 0; s < k; s++) den += wByRow[s * m + i] * hht[s * k + r];
-        w[i * k + r] = (wByRow[r * m + i] * ehtByRow[r * m + i]) / (den + NMF_EPSILON);
-      }
-    }
-    wtw = gram(w, m, k);
-    let cross = 0;
-    for (let i = 0; i < m; i++) for (let r = 0; r < k; r++) cross += w[i * k + r] * ehtByRow[r * m + i];
-    let quadratic = 0;
-    for (let i = 0; i < k * k; i++) quadratic += wtw[i] * hht[i];
-    vaf = 1 - (normE2 - 2 * cross + quadratic) / normE2;
+    ({ wtw, vaf } = updateW(w, ehtByRow, hht, { m, k, normE2 }));
     iterations++;
     ({ vafAtCheck, converged } = convergenceCheck(iterations, vaf, vafAtCheck, control));
   }
@@ -306,31 +317,6 @@ export function transpose(values: Float32Array, rows: number, cols: number): Flo
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = values[i * cols + j];
   return out;
 }
-
-/** The CPU solver: every (k, restart) in turn on the fast path, best restart per k kept. */
-export const nmfCpu: NmfSolver = async (data, settings, hooks = {}) => {
-  checkNmfInput(data, settings);
-  const cancel = hooks.cancel ?? neverCancelled;
-  const problems = nmfProblems(settings.kMax, settings.restarts);
-  const eByColumn = transpose(data.e, data.m, data.n);
-  const normE2 = sumOfSquares(data.e);
-  const meanE = mean(data.e);
-  const collector = new BestFits(data, settings);
-  let done = 0;
-  let lastYieldMs = performance.now();
-  for (const problem of problems) {
-    const start = initialFactors(data, problem, settings.seed, meanE);
-    const fit = nmfFitFast(data, eByColumn, normE2, problem.k, start, settings);
-    collector.add({ ...fit, restart: problem.restart });
-    done += settings.maxIterations;
-    hooks.progress?.({ phase: 'NMF', done, total: problems.length * settings.maxIterations, message: `k = ${problem.k}, restart ${problem.restart + 1}/${settings.restarts}` });
-    if (performance.now() - lastYieldMs > 100) {
-      await checkpoint(cancel);
-      lastYieldMs = performance.now();
-    }
-  }
-  return collector.finish('cpu');
-};
 
 /** Collects restarts, keeps the best per k, and normalises the winners. */
 export class BestFits {
