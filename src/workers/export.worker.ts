@@ -1,0 +1,50 @@
+import type { ExportableModel } from '../lib/export/exportableModel.ts';
+import { readCompanionFiles } from '../lib/export/exportableModel.ts';
+import { InputError } from '../lib/errors.ts';
+import { loadModelFiles } from '../lib/opt/sources/loadModel.ts';
+import { loadOptWeights } from '../lib/opt/weights.ts';
+import { createExportApi } from './exportApi.ts';
+import { exposeWorker, type JobContext } from './job.ts';
+import { modelFilesFor, type ModelSourceSpec } from './optSession.ts';
+import { webOrt } from './ortWeb.ts';
+
+/**
+ * The export worker of the OPT model page: told which source the page loaded, it reads its own copy of
+ * the model (from the same files, cached) the first time an export needs it, and runs the export jobs
+ * on it. The pruning page exposes the same jobs from its own worker instead.
+ */
+let source: ModelSourceSpec | undefined;
+let loaded: Promise<ExportableModel> | undefined;
+
+async function load(spec: ModelSourceSpec, job: JobContext): Promise<ExportableModel> {
+  const files = modelFilesFor(spec, job.cancel);
+  const model = await loadModelFiles(files, (p) => job.progress({ ...p, phase: 'reading the model' }), { requireTokenizer: false });
+  job.cancel.throwIfCancelled();
+  job.progress({ phase: 'reading the model', done: 1, total: 1, message: 'weights' });
+  const weights = await loadOptWeights(model.config, model.weights);
+  return { config: model.config, weights, companionFiles: await readCompanionFiles(files), label: files.label };
+}
+
+const api = {
+  /** The model later jobs export; the weights are read on first use. */
+  setSource(spec: ModelSourceSpec): void {
+    source = spec;
+    loaded = undefined;
+  },
+  ...createExportApi({
+    model(job) {
+      if (!source) throw new InputError('No model is loaded', 'load a model first, then export it');
+      const spec = source;
+      // A failed or cancelled load is forgotten, so the next job tries again.
+      loaded ??= load(spec, job).catch((error: unknown) => {
+        loaded = undefined;
+        throw error;
+      });
+      return loaded;
+    },
+    ort: async () => webOrt(),
+  }),
+};
+
+export type ExportWorkerApi = typeof api;
+exposeWorker(api);
