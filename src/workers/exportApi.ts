@@ -20,7 +20,7 @@ export interface ExportModelProvider {
    * Our logits for ids [batch·seqLen] (the parity check compares ONNX Runtime with them), and what
    * computed them. Default: the float64 reference forward on the same weights.
    */
-  ourLogits?(ids: Int32Array, shape: { batch: number; seqLen: number }): Promise<{ logits: Float32Array; reference: string }>;
+  ourLogits?(model: ExportableModel, ids: Int32Array, shape: { batch: number; seqLen: number }): Promise<{ logits: Float32Array; reference: string }>;
   /** onnxruntime-web, set up for this context (src/workers/ortWeb.ts in a worker). */
   ort(): Promise<Ort>;
 }
@@ -155,7 +155,7 @@ export function createExportApi(provider: ExportModelProvider) {
         const session = await createOnnxSession(ort, onnx.bytes);
         let parity: ParityReport;
         try {
-          const ours = await (provider.ourLogits ?? ((i, s) => defaultLogits(model, i, s)))(ids, request.parity);
+          const ours = await (provider.ourLogits ?? defaultLogits)(model, ids, request.parity);
           job.progress({ phase: 'parity check in ONNX Runtime', done: 1, total: 2 });
           parity = await onnxParity(ort, session, { ids, ...request.parity }, ours);
         } finally {

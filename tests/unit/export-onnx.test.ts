@@ -2,14 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { ExportableModel } from '../../src/lib/export/exportableModel.ts';
 import { groupHeadsByValueWidth, valueChannelsInGroupOrder } from '../../src/lib/export/headGroups.ts';
 import { nodeOrt } from '../../src/lib/export/nodeOrt.ts';
-import { onnxParity, parityIds } from '../../src/lib/export/onnxChecks.ts';
+import { onnxParity, parityIds, runtimeLogits } from '../../src/lib/export/onnxChecks.ts';
 import { buildOnnxModel, estimateOnnxBytes, ONNX_OPSET } from '../../src/lib/export/onnxExport.ts';
 import { onnx } from '../../src/lib/export/onnxProto.ts';
 import { createOnnxSession, onnxLogits } from '../../src/lib/export/onnxRuntime.ts';
 import { CpuOptRuntime } from '../../src/lib/opt/cpu/cpuRuntime.ts';
 import { nodeTf } from '../../src/lib/opt/cpu/nodeTf.ts';
 import { parseOptConfig } from '../../src/lib/opt/config.ts';
-import { forwardHidden } from '../../src/lib/opt/forward.ts';
 import { referenceLogits } from '../../src/lib/opt/reference.ts';
 import { goldenError, loadGolden } from '../helpers/optFixtures.ts';
 import { VARIANTS, variant } from '../helpers/optModels.ts';
@@ -25,8 +24,7 @@ const ort = nodeOrt();
 async function cpuRuntimeLogits(model: ExportableModel, ids: Int32Array, shape: { batch: number; seqLen: number }): Promise<Float32Array> {
   const runtime = new CpuOptRuntime(await nodeTf(), model.config, structuredClone(model.weights));
   try {
-    const hidden = await forwardHidden(runtime, ids, shape);
-    return await runtime.logits(hidden);
+    return await runtimeLogits(runtime, ids, shape);
   } finally {
     runtime.dispose();
   }

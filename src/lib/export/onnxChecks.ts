@@ -1,4 +1,6 @@
 import type { OptConfig } from '../opt/config.ts';
+import { forwardHidden } from '../opt/forward.ts';
+import type { OptRuntime } from '../opt/runtime.ts';
 import { Rng } from '../util/random.ts';
 import { maxRelativeError, onnxLogits, PARITY_TOLERANCE, type Ort, type OrtSession } from './onnxRuntime.ts';
 
@@ -26,6 +28,16 @@ export function parityIds(config: OptConfig, shape: { batch: number; seqLen: num
   const ids = new Int32Array(shape.batch * shape.seqLen);
   for (let i = 0; i < ids.length; i++) ids[i] = i % shape.seqLen === 0 ? config.bosTokenId : rng.int(config.vocabSize);
   return ids;
+}
+
+/** Our runtime's logits [batch·seqLen·vocab] for ids [batch·seqLen]: the other side of the parity check. */
+export async function runtimeLogits<H>(runtime: OptRuntime<H>, ids: Int32Array, shape: { batch: number; seqLen: number }): Promise<Float32Array> {
+  const hidden = await forwardHidden(runtime, ids, shape);
+  try {
+    return await runtime.logits(hidden);
+  } finally {
+    runtime.release(hidden);
+  }
 }
 
 export async function onnxParity(
