@@ -100,7 +100,7 @@ async function benchModel(dense: ExportableModel, tokens: number, runs: number):
   const pruned: ExportableModel = { ...dense, ...pruneChannels(dense, magnitudeChannels(dense, SPARSITY)) };
   const contenders = [await contender(dense, 'dense', ids, shape), await contender(pruned, `magnitude s=${SPARSITY}`, ids, shape)];
   try {
-    const parity = [];
+    const parity: number[] = [];
     for (const c of contenders) parity.push(maxRelativeError(await c.runOrt(), await c.runOurs())); // also the warm-up
     for (let run = 0; run < runs; run++) {
       for (const c of contenders) await timeInto(c.ortMs, c.runOrt);

@@ -1,10 +1,12 @@
 import type { ExportableModel } from '../lib/export/exportableModel.ts';
 import { readCompanionFiles } from '../lib/export/exportableModel.ts';
 import { runtimeLogits } from '../lib/export/onnxChecks.ts';
+import { formatBytes } from '../kernels/gpu.ts';
 import { InputError } from '../lib/errors.ts';
 import { CpuOptRuntime } from '../lib/opt/cpu/cpuRuntime.ts';
 import type { Tf } from '../lib/opt/cpu/tfLinear.ts';
 import { loadModelFiles } from '../lib/opt/sources/loadModel.ts';
+import { summarizeModel } from '../lib/opt/summary.ts';
 import { loadOptWeights } from '../lib/opt/weights.ts';
 import { createExportApi } from './exportApi.ts';
 import { exposeWorker, type JobContext } from './job.ts';
@@ -20,10 +22,23 @@ import { tf, useTfBackend } from './tfBackend.ts';
 let source: ModelSourceSpec | undefined;
 let loaded: Promise<ExportableModel> | undefined;
 
+/**
+ * Largest model (as float32) this worker exports: it holds the weights, the file being written and,
+ * for the ONNX check, ONNX Runtime's copy in a wasm heap of at most 4 GiB. OPT-350M (1.3 GiB) fits.
+ */
+const EXPORT_MAX_FLOAT32_BYTES = 1.5 * 2 ** 30;
+
 async function load(spec: ModelSourceSpec, job: JobContext): Promise<ExportableModel> {
   const files = modelFilesFor(spec, job.cancel);
   const model = await loadModelFiles(files, (p) => job.progress({ ...p, phase: 'reading the model' }), { requireTokenizer: false });
   job.cancel.throwIfCancelled();
+  const { float32Bytes } = summarizeModel(model.config, model.weights);
+  if (float32Bytes > EXPORT_MAX_FLOAT32_BYTES) {
+    throw new InputError(
+      `The model needs ${formatBytes(float32Bytes)} as float32, more than the export in this tab can hold (${formatBytes(EXPORT_MAX_FLOAT32_BYTES)})`,
+      'export it from the command line instead: npm run cli -- export --model DIR --format safetensors|onnx --out PATH',
+    );
+  }
   job.progress({ phase: 'reading the model', done: 1, total: 1, message: 'weights' });
   const weights = await loadOptWeights(model.config, model.weights);
   return { config: model.config, weights, companionFiles: await readCompanionFiles(files), label: files.label };
