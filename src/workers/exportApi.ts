@@ -1,7 +1,7 @@
 import type { ExportableModel, NamedFile } from '../lib/export/exportableModel.ts';
-import { onnxParity, parityIds, timeOnnx, type OnnxTiming, type ParityReport } from '../lib/export/onnxChecks.ts';
+import { onnxParity, parityIds, timeOnnxSideBySide, type OnnxTiming, type ParityReport } from '../lib/export/onnxChecks.ts';
 import { buildOnnxModel, type OnnxExport } from '../lib/export/onnxExport.ts';
-import { createOnnxSession, type Ort } from '../lib/export/onnxRuntime.ts';
+import { createOnnxSession, type Ort, type OrtSession } from '../lib/export/onnxRuntime.ts';
 import { exportSafetensors, type ExportDtype } from '../lib/export/safetensorsExport.ts';
 import { magnitudeChannels, padToDense, pruneChannels } from '../lib/export/widthChanges.ts';
 import { fitsInZip, zipFolder } from '../lib/export/zipFolder.ts';
@@ -97,24 +97,28 @@ function buildWithProgress(model: ExportableModel, job: JobContext, phase: strin
 }
 
 export function createExportApi(provider: ExportModelProvider) {
-  async function timed(ort: Ort, model: ExportableModel, label: string, request: OnnxCheckRequest, job: JobContext, built?: OnnxExport): Promise<TimedModel> {
-    const onnx = built ?? buildWithProgress(model, job, `building ONNX (${label})`);
-    job.progress({ phase: `starting ONNX Runtime (${label})`, done: 0, total: 1 });
-    const session = await createOnnxSession(ort, onnx.bytes);
+  /** Times the model and its twin in ONNX Runtime, side by side. */
+  async function timeBoth(ort: Ort, models: { model: ExportableModel; label: string; onnx?: OnnxExport }[], request: OnnxCheckRequest, job: JobContext): Promise<TimedModel[]> {
+    const built = models.map(({ model, label, onnx }) => onnx ?? buildWithProgress(model, job, `building ONNX (${label})`));
+    const sessions: OrtSession[] = [];
     try {
-      job.cancel.throwIfCancelled();
-      const minRuns = 3;
-      const timing = await timeOnnx(ort, session, model.config, {
+      for (const [i, { label }] of models.entries()) {
+        job.progress({ phase: `starting ONNX Runtime (${label})`, done: i, total: models.length });
+        sessions.push(await createOnnxSession(ort, built[i].bytes));
+        job.cancel.throwIfCancelled();
+      }
+      const minRounds = 3;
+      const timings = await timeOnnxSideBySide(ort, sessions, models[0].model.config, {
         ...request.timing,
-        minRuns,
-        onRun: (done) => {
-          job.progress({ phase: `timing ONNX Runtime (${label})`, done: Math.min(done, minRuns), total: minRuns });
+        minRounds,
+        onRound: (done) => {
+          job.progress({ phase: 'timing ONNX Runtime', done: Math.min(done, minRounds), total: minRounds });
           job.cancel.throwIfCancelled();
         },
       });
-      return { ...timing, label, parameters: parameterCount(model), onnxBytes: onnx.bytes.byteLength };
+      return timings.map((timing, i) => ({ ...timing, label: models[i].label, parameters: parameterCount(models[i].model), onnxBytes: built[i].bytes.byteLength }));
     } finally {
-      await session.release();
+      for (const session of sessions) await session.release();
     }
   }
 
@@ -165,12 +169,11 @@ export function createExportApi(provider: ExportModelProvider) {
 
         const pruned = isPruned(model);
         const subjectLabel = pruned ? 'this pruned model' : 'this model (dense)';
-        const subject = await timed(ort, model, subjectLabel, request, job, onnx);
         const twin = pruned
           ? { ...model, ...padToDense(model) }
           : { ...model, ...pruneChannels(model, magnitudeChannels(model, request.comparisonSparsity)) };
         const twinLabel = pruned ? 'padded back to dense shapes' : `magnitude-pruned, s = ${request.comparisonSparsity}`;
-        const other = await timed(ort, twin, twinLabel, request, job);
+        const [subject, other] = await timeBoth(ort, [{ model, label: subjectLabel, onnx }, { model: twin, label: twinLabel }], request, job);
         return {
           parity,
           onnxBytes: onnx.bytes.byteLength,
