@@ -3,7 +3,7 @@ import type { ExportableModel } from '../../src/lib/export/exportableModel.ts';
 import { groupHeadsByValueWidth, valueChannelsInGroupOrder } from '../../src/lib/export/headGroups.ts';
 import { nodeOrt } from '../../src/lib/export/nodeOrt.ts';
 import { onnxParity, parityIds, runtimeLogits } from '../../src/lib/export/onnxChecks.ts';
-import { buildOnnxModel, estimateOnnxBytes, ONNX_OPSET } from '../../src/lib/export/onnxExport.ts';
+import { buildOnnxModel, estimateOnnxBytes, ONNX_OPSET, type HeadLayout } from '../../src/lib/export/onnxExport.ts';
 import { onnx } from '../../src/lib/export/onnxProto.ts';
 import { createOnnxSession, onnxLogits } from '../../src/lib/export/onnxRuntime.ts';
 import { CpuOptRuntime } from '../../src/lib/opt/cpu/cpuRuntime.ts';
@@ -30,8 +30,8 @@ async function cpuRuntimeLogits(model: ExportableModel, ids: Int32Array, shape: 
   }
 }
 
-async function parityWithCpuRuntime(model: ExportableModel, shape: { batch: number; seqLen: number }) {
-  const session = await createOnnxSession(ort, buildOnnxModel(model).bytes);
+async function parityWithCpuRuntime(model: ExportableModel, shape: { batch: number; seqLen: number }, headLayout: HeadLayout) {
+  const session = await createOnnxSession(ort, buildOnnxModel(model, { headLayout }).bytes);
   try {
     const ids = parityIds(model.config, shape, 5);
     return await onnxParity(ort, session, { ids, ...shape }, { logits: await cpuRuntimeLogits(model, ids, shape), reference: 'CPU runtime' });
@@ -71,8 +71,8 @@ describe('ONNX export in onnxruntime-web', () => {
     const pruned = prunedEmbedded(dense);
     expect(pruned.config.vHeadDims[0][1]).toBe(0);
     expect(pruned.config.ffnDims[2]).toBe(5);
-    for (const [label, model] of [['dense', dense], ['pruned', pruned]] as const) {
-      const report = await parityWithCpuRuntime(model, { batch: 2, seqLen: 48 });
+    for (const [label, model, headLayout] of [['dense', dense, 'padded'], ['pruned, padded heads', pruned, 'padded'], ['pruned, grouped heads', pruned, 'grouped']] as const) {
+      const report = await parityWithCpuRuntime(model, { batch: 2, seqLen: 48 }, headLayout);
       console.info(`[parity] embedded mini-OPT ${label}: max error ${report.maxError.toExponential(2)} (max |Δ| ${report.maxAbsError.toExponential(2)}, max |logit| ${report.maxAbsLogit.toFixed(1)})`);
       expect(report.passed).toBe(true);
     }
@@ -80,7 +80,7 @@ describe('ONNX export in onnxruntime-web', () => {
 
   it('writes an opset-17 graph whose q/k rows cover only heads that kept value channels', async () => {
     const { config, weights } = variant('pruned widths, one head with no value channels');
-    const exported = buildOnnxModel({ config, weights, companionFiles: [], label: 'test' });
+    const exported = buildOnnxModel({ config, weights, companionFiles: [], label: 'test' }, { headLayout: 'grouped' });
     const proto = onnx.ModelProto.decode(exported.bytes);
     const graph = proto.graph!;
     expect(Number(proto.opsetImport[0].version)).toBe(ONNX_OPSET);
@@ -94,6 +94,13 @@ describe('ONNX export in onnxruntime-web', () => {
     expect(shapes.get('model.decoder.layers.2.self_attn.out_proj.weight')).toEqual([24, 24]);
     expect(exported.headGroups[2]).toEqual([{ valueWidth: 6, heads: [0, 1, 2, 3] }]);
     expect(exported.initializerBytes).toBeLessThanOrEqual(estimateOnnxBytes(config));
+
+    // Padded: layer 0's three live heads padded to width 6, one group, same q/k rows.
+    const padded = buildOnnxModel({ config, weights, companionFiles: [], label: 'test' }, { headLayout: 'padded' });
+    const paddedShapes = new Map(onnx.ModelProto.decode(padded.bytes).graph!.initializer!.map((t) => [t.name, (t.dims ?? []).map(Number)]));
+    expect(paddedShapes.get('model.decoder.layers.0.self_attn.qkv_proj.weight')).toEqual([3 * 6 + 3 * 6 + 3 * 6, 24]);
+    expect(padded.headGroups[0]).toEqual([{ valueWidth: 6, heads: [0, 2, 3] }]);
+    expect(padded.nodes).toBeLessThan(exported.nodes);
   });
 
   it('groups heads by value width and orders value channels group by group', () => {
