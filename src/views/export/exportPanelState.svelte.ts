@@ -1,7 +1,7 @@
 import type { ExportDtype } from '../../lib/export/safetensorsExport.ts';
 import type { WorkerHandle } from '../../workers/client.ts';
 import type { ExportApi, ExportedFiles, OnnxCheckReport } from '../../workers/exportApi.ts';
-import { JobState } from '../opt/jobState.svelte.ts';
+import { JobState } from '../shared/jobState.svelte.ts';
 
 /**
  * The export panel's state: its settings, the three jobs (safetensors, ONNX, the ONNX Runtime check)
