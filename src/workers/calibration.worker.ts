@@ -10,6 +10,7 @@ import { CpuOptRuntime } from '../lib/opt/cpu/cpuRuntime.ts';
 import type { Tf } from '../lib/opt/cpu/tfLinear.ts';
 import { joinDatasetRows } from '../lib/opt/data/wikitext.ts';
 import { loadModelFiles, type LoadedModelFiles } from '../lib/opt/sources/loadModel.ts';
+import { summarizeModel } from '../lib/opt/summary.ts';
 import type { OptTokenizer } from '../lib/opt/tokenizer/tokenizer.ts';
 import { loadOptWeights } from '../lib/opt/weights.ts';
 import type { ProgressCallback } from '../lib/progress.ts';
@@ -110,7 +111,7 @@ const api = {
     return runJob(port, async ({ progress, cancel }) => {
       const s = await ensureSession(urls, progress, cancel);
       const { numLayers, maxPositions } = s.loaded.config;
-      return { label: s.label, backend: 'CPU path (tfjs-wasm in a worker)', parameters: s.dense.weightBytes / 4, layers: numLayers, maxPositions };
+      return { label: s.label, backend: 'CPU path (tfjs-wasm in a worker)', parameters: summarizeModel(s.loaded.config, s.loaded.weights).parameters.total, layers: numLayers, maxPositions };
     });
   },
 
@@ -121,7 +122,7 @@ const api = {
     });
   },
 
-  async runStudy(urls: SiteUrls, request: StudyRequest, port: JobPort, onResult?: (result: StudyCellResult) => void, onSet?: (set: CalibrationSetView) => void): Promise<StudyReport> {
+  async runStudy(urls: SiteUrls, request: StudyRequest, port: JobPort, onResult?: (result: StudyCellResult) => void): Promise<StudyReport> {
     return runJob(port, async ({ progress, cancel }) => {
       const s = await ensureSession(urls, progress, cancel);
       progress({ phase: 'reading the evaluation texts', done: 0, total: 1 });
@@ -138,7 +139,6 @@ const api = {
         cancel,
         minSeeds: request.minSeeds,
         onResult: (r) => onResult?.(r),
-        onSet: (set) => onSet?.(view(set, s.tokenizer)),
       });
       return { results, dense: { wikitextTestPpl: dense.wikitext.ppl, c4Ppl: dense.c4.ppl }, evaluated: { wikitextTestTokens: dense.wikitext.tokens, c4Tokens: dense.c4.tokens } };
     });

@@ -113,8 +113,7 @@ export class CalibrationPageState {
     this.report = undefined;
     const budget = { wikitextTestWindows: form.wikitextTestWindows, c4Windows: form.c4Windows };
     const onResult = Comlink.proxy((result: StudyCellResult) => (this.results = [...this.results, result]));
-    const onSet = Comlink.proxy((set: CalibrationSetView) => (this.set = set));
-    void this.start('study', (api, port) => api.runStudy(this.urls, { spec, budget, minSeeds }, port, onResult, onSet), (report) => (this.report = report as StudyReport));
+    void this.start('study', (api, port) => api.runStudy(this.urls, { spec, budget, minSeeds }, port, onResult), (report) => (this.report = report as StudyReport));
   }
 
   cancel(): void {
