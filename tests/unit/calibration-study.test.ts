@@ -1,5 +1,13 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CalibrationSet } from '../../src/lib/calibration/build.ts';
+import { openCliModel, REPO_ROOT, WIKITEXT_TEST_FILE } from '../../src/cli/commands/optModel.ts';
+import { buildCalibrationSet, type CalibrationSet } from '../../src/lib/calibration/build.ts';
+import { fileTextReader } from '../../src/lib/calibration/nodeTextReader.ts';
+import { pruningStudyEnvironment, scorePerplexities } from '../../src/lib/calibration/study/pruningEnvironment.ts';
+import { nodeTf } from '../../src/lib/opt/cpu/nodeTf.ts';
+import { joinDatasetRows } from '../../src/lib/opt/data/wikitext.ts';
+import { tfPruneKernels } from '../../src/lib/pruning/tfDenseProduct.ts';
 import { aggregateStudy, calibrationJobs, cellCount, meanSd, runStudy, studyCellsCsv, studyRowsCsv, studySource, type StudyCellResult, type StudyEnvironment, type StudySpec } from '../../src/lib/calibration/study/index.ts';
 import { CancelFlag } from '../../src/lib/cancel.ts';
 import { Cancelled } from '../../src/lib/errors.ts';
@@ -116,4 +124,35 @@ describe('the results table', () => {
     expect(studySource({ kind: 'text', name: 'notes.txt', text: 'x' }).key).toBe('file:notes.txt');
     expect(studySource({ kind: 'selfgen', pool: { kind: 'c4' }, settings: {} as never }).key).toBe('selfgen:c4');
   });
+});
+
+describe('the study on the pruning module', () => {
+  it('prunes a fresh copy per cell, leaves the dense model as it was, and scores with the given budget', async () => {
+    const dense = await openCliModel('embedded');
+    const ids = dense.tokenizer.encode(joinDatasetRows(readFileSync(WIKITEXT_TEST_FILE, 'utf8')));
+    const evaluation = { wikitextTest: { ids, windows: 2 }, c4: { ids: ids.subarray(10_000), windows: 1 } };
+    const before = await scorePerplexities(dense.runtime, evaluation);
+    const environment = pruningStudyEnvironment({
+      buildSet: (request, progress, cancel) =>
+        buildCalibrationSet(request, { runtime: dense.runtime, tokenizer: dense.tokenizer, texts: fileTextReader(path.join(REPO_ROOT, 'public', 'datasets')), progress, cancel }),
+      freshRuntime: async () => (await openCliModel('embedded')).runtime,
+      kernels: tfPruneKernels(await nodeTf()),
+      evaluation,
+    });
+    const small: StudySpec = { sources: [studySource({ kind: 'wikitext2' })], seeds: [0, 1], sparsities: [0.4], methods: ['fasp'], nsamples: 4, seqlen: 32 };
+    const results = await runStudy(small, environment);
+    expect(results).toHaveLength(2);
+    for (const r of results) {
+      expect(r.paramsRemoved).toBeGreaterThan(0.1);
+      expect(Number.isFinite(r.wikitextTestPpl) && r.wikitextTestPpl > 1).toBe(true);
+      expect(r.wikitextTestPpl).not.toBe(before.wikitext.ppl);
+    }
+    // Different calibration windows give different pruned models.
+    expect(results[0].wikitextTestPpl).not.toBe(results[1].wikitextTestPpl);
+    const after = await scorePerplexities(dense.runtime, evaluation);
+    expect(after.wikitext.ppl).toBe(before.wikitext.ppl);
+    expect(after.wikitext.tokens).toBe(2 * 255);
+    expect(dense.runtime.config.ffnDims).toEqual([768, 768, 768, 768]);
+    dense.runtime.dispose();
+  }, 120_000);
 });
