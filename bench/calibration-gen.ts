@@ -1,13 +1,17 @@
 /**
  * `npm run bench:gen`: self-generation throughput (new tokens/s) on the embedded mini-OPT with and
  * without the KV cache, side by side in one run, for one sequence and for a batch (the calibration
- * default decodes 16 at a time). CPU path only: the same CpuOptRuntime (tfjs-wasm, single-threaded
- * SIMD) that the CLI, the study script and the page's CPU worker run. `--quick`: 32 new tokens
- * instead of 128.
+ * default decodes 16 at a time), per backend:
+ *   - Node: the CpuOptRuntime (tfjs-wasm, single-threaded SIMD) that the CLI and the study script run;
+ *   - Chromium (bench/calibration-gen.browser.ts): tfjs-wasm in the page, and WebGPU on whatever adapter
+ *     it finds (SwiftShader here: a software rasterizer, so batch and length are cut down there).
+ * `--quick`: 32 new tokens instead of 128 in Node; `--cpu-only`: Node only.
  */
 import { openCliModel } from '../src/cli/commands/optModel.ts';
 import { SELFGEN_DEFAULTS } from '../src/lib/calibration/settings.ts';
 import { generateBatch } from '../src/lib/opt/generate.ts';
+import type { GenBrowserResult } from './calibration-gen.browser.ts';
+import { runBrowserBench } from './harness/browser.ts';
 import { formatTable, writeResults } from './harness/report.ts';
 
 const quick = process.argv.includes('--quick');
@@ -59,6 +63,21 @@ for (const batch of [1, 16]) {
   }
 }
 runtime.dispose();
-console.log(`Self-generation on the embedded mini-OPT, prompts of </s> + 2 tokens, ${newTokens} new tokens each, top-k/top-p/penalty sampling\n`);
+
+let adapterNote = 'not run (--cpu-only)';
+if (!process.argv.includes('--cpu-only')) {
+  const browserBatch = 4;
+  const browserTokens = quick ? 8 : 16;
+  const browser = await runBrowserBench<GenBrowserResult>('calibration-gen', { batch: browserBatch, newTokens: browserTokens });
+  adapterNote = `${browser.adapter}${browser.fallback ? ' (software fallback, not representative of a GPU)' : ''}`;
+  for (const backend of [...new Set(browser.rows.map((r) => r.backend))]) {
+    const on = browser.rows.find((r) => r.backend === backend && r.kvCache)!;
+    const off = browser.rows.find((r) => r.backend === backend && !r.kvCache)!;
+    for (const r of [on, off]) {
+      rows.push({ backend, batch: r.batch, 'new tokens': r.newTokens, 'KV cache': r.kvCache ? 'on' : 'off', seconds: r.seconds, 'tokens/s': r.newTokens / r.seconds, 'cache / no cache': r.kvCache ? off.seconds / on.seconds : null });
+    }
+  }
+}
+console.log(`Self-generation on the embedded mini-OPT, prompts of </s> + 2 tokens, top-k/top-p/penalty sampling; Chromium's WebGPU adapter: ${adapterNote}\n`);
 console.log(formatTable(rows as unknown as Record<string, string | number | null>[]));
-console.log(`\nresults: ${writeResults('calibration-gen', { rows, newTokens, quick })}`);
+console.log(`\nresults: ${writeResults('calibration-gen', { rows, newTokens, quick, adapter: adapterNote })}`);
