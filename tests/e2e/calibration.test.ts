@@ -28,6 +28,9 @@ describe('calibration page', () => {
     expect(await set.getByTestId('samples').locator('li').count()).toBe(6);
     expect(await set.getByTestId('ppl-histogram').locator('rect').count()).toBeGreaterThan(0);
     expect(await set.getByTestId('ppl-histogram').locator('line.cutoff').count()).toBe(1);
+    // The same model, settings and seed again: the samples come from IndexedDB.
+    await page.getByTestId('build-set').click();
+    await expect.poll(() => page.getByTestId('set-result').textContent(), { timeout: 60_000 }).toContain('samples from the cache');
 
     // 1 source × 2 seeds × 1 sparsity × FASP, scored on 2 WikiText-2 test and 1 C4 window.
     for (const source of ['c4', 'text', 'random', 'selfgen']) await page.getByTestId(`study-source-${source}`).uncheck();
@@ -69,11 +72,17 @@ describe('calibration page', () => {
     await expect.poll(() => page.getByTestId('build-set').isEnabled(), { timeout: 30_000 }).toBe(true);
     expect(await page.getByTestId('error-banner').count()).toBe(0);
     expect(await page.getByTestId('set-result').count()).toBe(0);
-    // Still usable after the cancel: a WikiText-2 set builds.
-    await page.getByTestId('set-source').selectOption('wikitext2');
+    // Still usable after the cancel: a set from a dropped text file builds, its windows within the text.
+    await page.getByTestId('set-source').selectOption('text');
+    const text = Array.from({ length: 40 }, (_, i) => `Line ${i} of a small notebook about rivers and bridges.`).join('\n');
+    await page.locator('input[type=file]').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from(text) });
+    await page.getByTestId('set-nsamples').fill('4');
+    await page.getByTestId('set-seqlen').fill('32');
     await page.getByTestId('build-set').click();
     await page.getByTestId('set-result').waitFor({ timeout: 60_000 });
-    expect(await page.getByTestId('set-result').textContent()).toContain('WikiText-2 valid');
+    const result = await page.getByTestId('set-result').textContent();
+    expect(result).toContain('file notes.txt');
+    expect(result).toContain('notebook about rivers');
     expect(consoleErrors).toEqual([]);
     await page.close();
   }, 240_000);
