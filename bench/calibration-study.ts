@@ -108,8 +108,8 @@ const table = rows.map((r) => ({
   sparsity: r.sparsity,
   method: r.method,
   seeds: r.seeds.length,
-  'WikiText-2 test ppl': formatMeanSd(r.wikitextTestPpl),
-  'C4 sample ppl': formatMeanSd(r.c4Ppl),
+  'WikiText-2 test ppl': formatMeanSd(r.wikitextTestPpl, 2),
+  'C4 sample ppl': formatMeanSd(r.c4Ppl, 2),
 }));
 const minutes = (performance.now() - started) / 60000;
 console.log(`Calibration-data study, embedded mini-OPT (CPU path, tfjs-wasm in Node), ${spec.nsamples} × ${spec.seqlen}-token calibration windows`);
