@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   logits: () => import('./commands/logits.ts'),
   nmf: () => import('./commands/nmf.ts'),
   ppl: () => import('./commands/ppl.ts'),
+  prune: () => import('./commands/prune.ts'),
   qll: () => import('./commands/qll.ts'),
 };
 

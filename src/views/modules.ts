@@ -34,7 +34,8 @@ export const MODULES: readonly ModuleEntry[] = [
     route: '/calibration',
     title: 'Calibration-data study',
     summary: 'Which calibration text makes pruning work best, including text the model writes itself.',
-    ready: false,
+    ready: true,
+    load: () => import('./calibration/CalibrationPage.svelte'),
   },
   {
     route: '/irs',

@@ -46,21 +46,62 @@ export interface RestorationResult {
 }
 
 export function restoreCpu(input: RestorationInput, options: RestorationOptions): RestorationResult {
-  const { weight, bias, dOut, n, kept, stats } = input;
+  const system = assembleRestoration(input, options);
+  if (system.dropped.length === 0) return unchangedRestoration(input, system.lambda);
+  const { dOut, weight, n } = input;
+  const { size, dropped, gramDK, a } = system;
+  let started = performance.now();
+  const m = new Float64Array(dOut * size); // W_D · G_DK  [dOut, size]
+  for (let r = 0; r < dOut; r++) {
+    const out = r * size;
+    for (let p = 0; p < dropped.length; p++) {
+      const w = weight[r * n + dropped[p]];
+      if (w === 0) continue;
+      const g = p * size;
+      for (let c = 0; c < size; c++) m[out + c] += w * gramDK[g + c];
+    }
+  }
+  const timingsMs = { assemble: system.assembleMs + performance.now() - started, factor: 0, solve: 0 };
+
+  started = performance.now();
+  const l = factorOrExplain(() => choleskyFactor(a, size), options);
+  timingsMs.factor = performance.now() - started;
+
+  started = performance.now();
+  const z = solveRightCholesky(l, size, m, dOut); // (G_KK + λI)⁻¹ applied from the right  [dOut, size]
+  const residual = relativeResidual(z, a, m, dOut, size);
+  timingsMs.solve = performance.now() - started;
+  return { ...applyCorrection(input, system, z), lambda: system.lambda, relativeResidual: residual, timingsMs };
+}
+
+/**
+ * The linear system of the restoration, shared by the float64 solve here and the blocked one
+ * (blockedRestoration.ts): Z·A = W_D·G_DK with A = G_KK + λI over the augmented kept set (the kept
+ * columns, then, with refitBias, the constant column n).
+ */
+export interface RestorationSystem {
+  size: number;
+  keptCount: number;
+  dropped: Int32Array;
+  lambda: number;
+  /** G_KK + λI  [size, size]. */
+  a: Float64Array;
+  /** G_{D,K}  [|D|, size]. */
+  gramDK: Float64Array;
+  assembleMs: number;
+}
+
+export function assembleRestoration(input: RestorationInput, options: RestorationOptions): RestorationSystem {
+  const started = performance.now();
+  const { n, kept, stats } = input;
   const gram = stats.gram;
   if (!gram || stats.width !== n) throw new RangeError(`restoration: needs the Gram of width ${n}`);
   if (!(options.dampingDelta >= 0)) throw new InputError('damping δ must be a non-negative number', `got ${options.dampingDelta}`);
   const dropped = complementOf(kept, n);
   const keptCount = kept.length;
   const lambda = options.dampingDelta * meanDiagonal(gram, n, kept);
-  const timingsMs = { assemble: 0, factor: 0, solve: 0 };
-  if (dropped.length === 0) {
-    return { weightKept: gatherSubmatrix(weight, { rows: dOut, cols: n }, { cols: kept }), bias: bias.slice(), lambda, relativeResidual: 0, timingsMs };
-  }
-
-  let started = performance.now();
-  // Augmented kept set: the kept columns, then (with refitBias) the constant column, index n.
   const size = keptCount + (options.refitBias ? 1 : 0);
+  if (dropped.length === 0) return { size, keptCount, dropped, lambda, a: new Float64Array(0), gramDK: new Float64Array(0), assembleMs: 0 };
   const gramAt = (i: number, j: number): number => {
     if (i < n && j < n) return gram[i * n + j];
     if (i < n) return stats.colSum[i];
@@ -77,39 +118,37 @@ export function restoreCpu(input: RestorationInput, options: RestorationOptions)
   dropped.forEach((d, p) => {
     for (let c = 0; c < size; c++) gramDK[p * size + c] = gramAt(d, keptAugmented[c]);
   });
-  const m = new Float64Array(dOut * size); // W_D · G_DK  [dOut, size]
-  for (let r = 0; r < dOut; r++) {
-    const out = r * size;
-    for (let p = 0; p < dropped.length; p++) {
-      const w = weight[r * n + dropped[p]];
-      if (w === 0) continue;
-      const g = p * size;
-      for (let c = 0; c < size; c++) m[out + c] += w * gramDK[g + c];
-    }
-  }
-  timingsMs.assemble = performance.now() - started;
+  return { size, keptCount, dropped, lambda, a, gramDK, assembleMs: performance.now() - started };
+}
 
-  started = performance.now();
-  let l: Float64Array;
-  try {
-    l = choleskyFactor(a, size);
-  } catch (error) {
-    if (!(error instanceof NotPositiveDefinite)) throw error;
-    throw new InputError('Restoration failed: G_KK + λI is not positive definite', `${error.message}. Increase the damping δ (now ${options.dampingDelta}) or use more calibration tokens.`);
-  }
-  timingsMs.factor = performance.now() - started;
+/** The result when nothing was dropped: W_K = W, the bias as it was. */
+export function unchangedRestoration(input: RestorationInput, lambda: number): RestorationResult {
+  const { weight, bias, dOut, n, kept } = input;
+  const timingsMs = { assemble: 0, factor: 0, solve: 0 };
+  return { weightKept: gatherSubmatrix(weight, { rows: dOut, cols: n }, { cols: kept }), bias: bias.slice(), lambda, relativeResidual: 0, timingsMs };
+}
 
-  started = performance.now();
-  const z = solveRightCholesky(l, size, m, dOut); // (G_KK + λI)⁻¹ applied from the right  [dOut, size]
+/** W'_K = W_K + Z_{:, kept}, and (with refitBias) b' = b + Z_{:, constant column}. */
+export function applyCorrection(input: RestorationInput, system: RestorationSystem, z: ArrayLike<number>): { weightKept: Float32Array; bias: Float32Array } {
+  const { weight, bias, dOut, n, kept } = input;
+  const { size, keptCount } = system;
   const weightKept = new Float32Array(dOut * keptCount);
   const newBias = bias.slice();
   for (let r = 0; r < dOut; r++) {
     for (let c = 0; c < keptCount; c++) weightKept[r * keptCount + c] = weight[r * n + kept[c]] + z[r * size + c];
-    if (options.refitBias) newBias[r] = bias[r] + z[r * size + keptCount];
+    if (size > keptCount) newBias[r] = bias[r] + z[r * size + keptCount];
   }
-  const residual = relativeResidual(z, a, m, dOut, size);
-  timingsMs.solve = performance.now() - started;
-  return { weightKept, bias: newBias, lambda, relativeResidual: residual, timingsMs };
+  return { weightKept, bias: newBias };
+}
+
+/** Runs a factorisation; a matrix that is not positive definite becomes an InputError that says what to change. */
+export function factorOrExplain<T>(factor: () => T, options: RestorationOptions): T {
+  try {
+    return factor();
+  } catch (error) {
+    if (!(error instanceof NotPositiveDefinite)) throw error;
+    throw new InputError('Restoration failed: G_KK + λI is not positive definite', `${error.message}. Increase the damping δ (now ${options.dampingDelta}) or use more calibration tokens.`);
+  }
 }
 
 function meanDiagonal(gram: Float64Array, n: number, kept: Int32Array): number {

@@ -1,0 +1,105 @@
+import path from 'node:path';
+import { InputError } from '../../lib/errors.ts';
+import { withEta } from '../../lib/progress.ts';
+import { PRUNE_METHODS, type PruneMethodName } from '../../lib/pruning/methods.ts';
+import type { WeightNorm } from '../../lib/pruning/metrics.ts';
+import { pruneOptModel } from '../../lib/pruning/pruneModel.ts';
+import { validateSparsity } from '../../lib/pruning/topK.ts';
+import { parseFlags } from '../args.ts';
+import { openCliModel } from './optModel.ts';
+import { cpuPruneKernels, loadCalibration, testPerplexity, throttledStderr, writePrunedModel } from './pruneNode.ts';
+
+/**
+ * `prune --model DIR|HUB_ID|embedded --method fasp|wanda-sp|flap|magnitude|random|fasp-norestore
+ *  --sparsity 0.2 [--calib wikitext2|c4|random|TEXT_FILE | --calib-file FILE.json] [--nsamples 32]
+ *  [--seqlen 256] [--seed 0] [--allocation uniform|global] [--norm l1|l2] [--delta 0.01] [--refit-bias]
+ *  [--eval-seqlen N] [--eval-windows N (0 = all)] [--no-eval] [--out DIR]`
+ *
+ * Prunes on the CPU path (tfjs-wasm), measures WikiText-2 test perplexity before and after (the same
+ * windows, so their forward times give tokens/s dense vs pruned), writes the pruned model to --out
+ * (src/lib/export: model.safetensors, config.json with ffn_dims/v_head_dims/v_dims, tokenizer files)
+ * and prints one JSON line {method, sparsity, params, pplBefore, pplAfter, seconds: {…}, …}.
+ */
+export async function run(argv: string[]) {
+  const flags = parseFlags(argv, {
+    model: undefined,
+    method: 'fasp',
+    sparsity: 0.2,
+    calib: 'wikitext2',
+    'calib-file': undefined,
+    nsamples: 32,
+    seqlen: 256,
+    seed: 0,
+    allocation: 'uniform',
+    norm: 'l1',
+    delta: 0.01,
+    'refit-bias': false,
+    'eval-seqlen': 0,
+    'eval-windows': 0,
+    'no-eval': false,
+    out: undefined,
+  });
+  if (!PRUNE_METHODS.includes(flags.method as PruneMethodName)) throw new InputError(`--method ${flags.method} is not a pruning method`, `expected one of ${PRUNE_METHODS.join(', ')}`);
+  const sparsity = validateSparsity(flags.sparsity, '--sparsity');
+  if (flags.allocation !== 'uniform' && flags.allocation !== 'global') throw new InputError(`--allocation must be uniform or global, got ${flags.allocation}`);
+  if (flags.norm !== 'l1' && flags.norm !== 'l2') throw new InputError(`--norm must be l1 or l2, got ${flags.norm}`);
+
+  const seconds: Record<string, number> = {};
+  const timed = async <T>(name: string, body: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await body();
+    } finally {
+      seconds[name] = (performance.now() - started) / 1000;
+    }
+  };
+
+  const model = await timed('load', () => openCliModel(flags.model));
+  const { runtime, tokenizer } = model;
+  const calibration = await timed('calibrationData', () =>
+    loadCalibration({ calib: flags.calib, calibFile: flags['calib-file'], nsamples: flags.nsamples, seqlen: flags.seqlen, seed: flags.seed }, model),
+  );
+  process.stderr.write(`calibration: ${calibration.label}\n`);
+
+  const evaluate = !flags['no-eval'];
+  const evalOptions = { seqLen: flags['eval-seqlen'], maxWindows: flags['eval-windows'] };
+  const dense = evaluate ? await timed('pplBefore', () => testPerplexity(runtime, tokenizer, { ...evalOptions, label: 'dense perplexity' })) : undefined;
+
+  const report = withEta(throttledStderr((p) => `${p.phase} ${p.message ?? ''} ${Math.round((100 * p.done) / Math.max(1, p.total))}%${p.etaSeconds !== undefined ? `, ${Math.ceil(p.etaSeconds)} s left` : ''}`));
+  const result = await pruneOptModel(
+    runtime,
+    calibration,
+    {
+      method: flags.method as PruneMethodName,
+      sparsity,
+      allocation: flags.allocation,
+      settings: { norm: flags.norm as WeightNorm, dampingDelta: flags.delta, refitBias: flags['refit-bias'], seed: flags.seed },
+      kernels: await cpuPruneKernels(),
+    },
+    report,
+  );
+  for (const [phase, ms] of Object.entries(result.timingsMs)) seconds[phase === 'total' ? 'prune' : phase] = ms / 1000;
+
+  const pruned = evaluate ? await timed('pplAfter', () => testPerplexity(runtime, tokenizer, { ...evalOptions, label: 'pruned perplexity' })) : undefined;
+
+  if (flags.out) {
+    const pruning = { method: result.method, sparsity: result.sparsity, allocation: result.allocation, calibration: calibration.label, source: flags.model };
+    await timed('export', () => writePrunedModel(model, flags.model!, flags.out!, pruning));
+  }
+
+  const tokensPerSecond = dense && pruned ? { dense: dense.tokens / dense.seconds, pruned: pruned.tokens / pruned.seconds, speedup: dense.seconds / pruned.seconds } : undefined;
+  return {
+    method: result.method,
+    sparsity: result.sparsity,
+    allocation: result.allocation,
+    params: result.params,
+    pplBefore: dense?.ppl,
+    pplAfter: pruned?.ppl,
+    eval: dense ? { text: 'WikiText-2 test', windows: dense.windows, windowsInText: dense.windowsInText, seqLen: dense.seqLen } : undefined,
+    tokensPerSecond,
+    calibration: result.calibration,
+    widths: result.widths,
+    seconds,
+    out: flags.out ? path.resolve(flags.out) : undefined,
+  };
+}

@@ -1,0 +1,66 @@
+import { neverCancelled, type CancelFlag } from '../cancel.ts';
+import type { ProgressCallback } from '../progress.ts';
+import type { OptRuntime } from '../opt/runtime.ts';
+import { batchWindows, windowsPerBatch, type PruneCalibration } from './calibration.ts';
+import type { StatsFactory } from './layerRunner.ts';
+import { applyPrunedLayers } from './layerRunner.ts';
+import type { RestorationSolver } from './methods.ts';
+import { OptLayerRunner } from './optLayerRunner.ts';
+import { optParameterCounts, parameterReduction, type ParameterCounts } from './parameterCounts.ts';
+import { prune, type LayerReport, type PhaseTimingsMs, type PruneOptions } from './pipeline.ts';
+import type { PrunedConfigFields } from './prunedConfig.ts';
+
+/**
+ * Pruning a loaded OPT model end to end (CLI, worker, study and benchmark share it): the calibration
+ * windows run in batches through the sequential pipeline (pipeline.ts) on the runtime's own layers,
+ * and only when it has finished are the pruned layers installed. A cancelled or failed run leaves the
+ * runtime's model exactly as it was.
+ */
+export interface PruneModelOptions<H> extends Omit<PruneOptions<H>, 'stats' | 'solver'> {
+  /** Where statistics accumulate and the restoration is solved (CPU: tfPruneKernels; WebGPU: GPU ones). */
+  kernels: { stats: StatsFactory<H>; solver?: RestorationSolver };
+  /** Calibration tokens per batch through the model (default about 2048). */
+  tokensPerBatch?: number;
+}
+
+export interface PruneModelResult {
+  method: PruneOptions['method'];
+  sparsity: number;
+  allocation: 'uniform' | 'global';
+  calibration: { label: string; windows: number; seqLen: number; tokens: number };
+  params: { before: ParameterCounts; after: ParameterCounts; reduction: { total: number; withoutEmbeddings: number } };
+  widths: PrunedConfigFields;
+  reports: LayerReport[];
+  timingsMs: PhaseTimingsMs;
+}
+
+export async function pruneOptModel<H>(
+  runtime: OptRuntime<H>,
+  calibration: PruneCalibration,
+  options: PruneModelOptions<H>,
+  progress: ProgressCallback = () => {},
+  cancel: CancelFlag = neverCancelled,
+): Promise<PruneModelResult> {
+  const before = optParameterCounts(runtime.config);
+  const { kernels, tokensPerBatch, ...pruneOptions } = options;
+  const batches = batchWindows(calibration.windows, windowsPerBatch(calibration.seqLen, tokensPerBatch));
+  const runner = new OptLayerRunner(runtime, calibration.seqLen);
+  let result;
+  try {
+    result = await prune(runner, batches, { ...pruneOptions, stats: kernels.stats, solver: kernels.solver }, progress, cancel);
+  } finally {
+    await runner.restoreDense();
+  }
+  await applyPrunedLayers(runner, result.layers);
+  const after = optParameterCounts(runtime.config);
+  return {
+    method: result.method,
+    sparsity: result.sparsity,
+    allocation: options.allocation ?? 'uniform',
+    calibration: { label: calibration.label, windows: calibration.windows.length, seqLen: calibration.seqLen, tokens: result.calibrationTokens },
+    params: { before, after, reduction: parameterReduction(before, after) },
+    widths: result.config,
+    reports: result.reports,
+    timingsMs: result.timingsMs,
+  };
+}
