@@ -1,7 +1,7 @@
 import { buildCalibrationSet } from '../lib/calibration/build.ts';
 import type { CalibrationSource } from '../lib/calibration/settings.ts';
 import { fetchTextReader } from '../lib/calibration/texts.ts';
-import type { CancelFlag } from '../lib/cancel.ts';
+import { checkpoint, type CancelFlag } from '../lib/cancel.ts';
 import { InputError } from '../lib/errors.ts';
 import { readCompanionFiles, type ExportableModel } from '../lib/export/exportableModel.ts';
 import { exportSafetensors } from '../lib/export/safetensorsExport.ts';
@@ -139,9 +139,12 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
               { runtime, tokenizer: session.tokenizer, texts: fetchTextReader(request.datasetsUrl), streams: calibrationStreams, progress: (p) => job.progress({ ...p, phase: 'calibration data' }), cancel: job.cancel },
             ),
           );
+          await checkpoint(job.cancel);
           const denseKey = `${request.evalWindows ?? 'all'}`;
           let dense = densePerplexity.get(denseKey);
           if (!dense) {
+            // One window first, untimed: the backend's first run compiles and allocates, which would make dense look slow.
+            await evaluate(session, { ...request, evalWindows: 1 }, 'warm-up', job);
             dense = await timed('densePerplexity', () => evaluate(session, request, 'dense perplexity', job));
             densePerplexity.set(denseKey, dense);
           }
@@ -155,6 +158,7 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
               job.cancel,
             ),
           );
+          await checkpoint(job.cancel);
           const pruned = await timed('prunedPerplexity', () => evaluate(session, request, 'pruned perplexity', job));
           const runId = nextRunId++;
           const layers: OptLayerWeights[] = [];

@@ -55,6 +55,8 @@ export const DEFAULT_PRUNE_SETTINGS: PruneSettings = {
   evalFull: false,
 };
 
+const CANCEL_GRACE_MS = 30_000;
+
 export function datasetsUrl(): string {
   return new URL('datasets/', document.baseURI).href;
 }
@@ -104,6 +106,15 @@ export class PruningState {
     } finally {
       this.model.busy = false;
     }
+  }
+
+  /**
+   * Cancels the run. The worker stops at its next check (between calibration batches, layers and
+   * perplexity windows) and puts the dense model back; only a worker that has not stopped after
+   * CANCEL_GRACE_MS is terminated, which loses the loaded model.
+   */
+  cancel(): void {
+    this.job.cancel(CANCEL_GRACE_MS);
   }
 
   /** Downloads the latest run's model as a ZIP (safetensors + config.json + tokenizer files). */
