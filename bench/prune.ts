@@ -7,7 +7,8 @@
  * Models: the embedded mini-OPT (WikiText-2 valid, 32 × 256 tokens) and an OPT-125M-shaped model with
  * random weights (random token ids; 8 × 512 tokens by default, far fewer than the paper's 128 × 2048,
  * which would take most of an hour on a laptop CPU). Peak memory is the process's maximum resident set
- * so far (it includes loading the model). Flags: --methods fasp,wanda-sp --big-nsamples 8 --big-seqlen 512 --quick (embedded only).
+ * so far (it includes loading the model). "forward pruned" is the same pass on the pruned model (its
+ * speed-up, or slow-down, over dense on this path). Flags: --methods fasp,wanda-sp --big-nsamples 8 --big-seqlen 512 --quick (embedded only).
  */
 import { parseFlags } from '../src/cli/args.ts';
 import { openCliModel } from '../src/cli/commands/optModel.ts';
@@ -54,6 +55,8 @@ async function measure<H>(label: string, runtime: OptRuntime<H>, calibration: Pr
   for (const method of methods) {
     await snapshot.restore(runtime);
     const result = await pruneOptModel(runtime, calibration, { method, sparsity: flags.sparsity, kernels });
+    await forwardSeconds(runtime, { ...calibration, windows: calibration.windows.slice(0, 1) }); // warm-up of the new shapes
+    const forwardPruned = await forwardSeconds(runtime, calibration);
     const t = result.timingsMs;
     const prune = t.total / 1000;
     rows.push({
@@ -68,6 +71,7 @@ async function measure<H>(label: string, runtime: OptRuntime<H>, calibration: Pr
       'prune s': prune,
       'forward s': forward,
       'prune / forward': prune / forward,
+      'forward pruned s': forwardPruned,
       'peak RSS MiB': peakRssMiB(),
     });
     process.stderr.write(`${label} ${method}: prune ${prune.toFixed(1)} s, forward ${forward.toFixed(1)} s, ratio ${(prune / forward).toFixed(2)}\n`);

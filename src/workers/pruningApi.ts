@@ -159,6 +159,7 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
             ),
           );
           await checkpoint(job.cancel);
+          await evaluate(session, { ...request, evalWindows: 1 }, 'warm-up', job); // the new shapes' first run, untimed
           const pruned = await timed('prunedPerplexity', () => evaluate(session, request, 'pruned perplexity', job));
           const runId = nextRunId++;
           const layers: OptLayerWeights[] = [];
