@@ -61,4 +61,21 @@ describe('the pruning page', () => {
     expect(consoleErrors).toEqual([]);
     await page.close();
   });
+
+  it('prunes on the WebGPU path with ?backend=webgpu (forward in WGSL, statistics and solve on the CPU; SwiftShader here: a short job)', async () => {
+    const { page, consoleErrors } = await openPage(site, '/pruning', { search: '?backend=webgpu' });
+    const summary = page.getByTestId('model-summary');
+    await summary.waitFor({ timeout: 120_000 });
+    expect(await summary.textContent()).toMatch(/Runs on WebGPU/);
+    await page.getByLabel('Windows (nsamples)').fill('1');
+    await page.getByLabel('Tokens each').fill('32');
+    await page.getByText('Method settings and evaluation').click();
+    await page.getByLabel('Perplexity budget (tokens of WikiText-2 test)').fill('1');
+    await page.getByTestId('run-prune').click();
+    const outcome = page.getByTestId('prune-result').or(page.getByTestId('error-banner'));
+    await outcome.waitFor({ timeout: 240_000 });
+    expect(await outcome.textContent()).toMatch(/FASP at s = 0\.20.*on WebGPU/s);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
 });
