@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
+import { adapterLabel, type BackendChoice } from '../lib/backend.ts';
+import { openBackend } from './backend.ts';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -29,6 +31,38 @@ export async function useTfBackend(name: TfBackendName): Promise<string> {
   }
   await tf.ready();
   return tf.getBackend();
+}
+
+/** What a tfjs worker runs on, for the page's badge. */
+export interface TfBackendInfo {
+  /** The tfjs backend that runs: 'webgpu' or 'wasm'. */
+  tfBackend: string;
+  choice: BackendChoice;
+  /** Human-readable: "tfjs wasm · SIMD · threads" or "tfjs webgpu · NVIDIA …". */
+  label: string;
+}
+
+let started: Promise<TfBackendInfo> | undefined;
+
+/**
+ * Starts tfjs once per worker on the backend backend.ts chooses (`?backend=` forces one): webgpu on a
+ * hardware GPU, wasm otherwise. Later calls get the same answer, whatever their override.
+ */
+export function startTfBackend(override?: string | null): Promise<TfBackendInfo> {
+  started ??= (async () => {
+    const { choice, gpu } = await openBackend(override);
+    gpu?.destroy(); // tfjs opens its own device
+    const tfBackend = await useTfBackend(choice.backend === 'webgpu' ? 'webgpu' : 'wasm');
+    return { tfBackend, choice, label: describeTfBackend(tfBackend, choice) };
+  })();
+  return started;
+}
+
+function describeTfBackend(tfBackend: string, choice: BackendChoice): string {
+  if (tfBackend === 'webgpu') return `tfjs webgpu · ${choice.adapter ? adapterLabel(choice.adapter) : 'GPU'}`;
+  const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'SIMD' : 'no SIMD';
+  const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'threads' : 'single thread';
+  return `tfjs ${tfBackend} · ${simd} · ${threads}`;
 }
 
 export { tf };

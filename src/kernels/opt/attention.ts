@@ -2,12 +2,13 @@ import type { GpuContext } from '../gpu.ts';
 import { defineKernel } from '../kernel.ts';
 import { uniforms } from '../uniforms.ts';
 import { grid2d } from './grid.ts';
-import source from './attention.wgsl?raw';
+import kernelSource from './attention.wgsl?raw';
+import workgroupReduce from './workgroupReduce.wgsl?raw';
 
 /** GPU twin of `attentionCpu` (src/lib/opt/ops/attention.ts). */
 export const attentionKernel = defineKernel({
   name: 'opt.attention',
-  source,
+  source: kernelSource + workgroupReduce,
   uniforms: uniforms({
     batch: 'u32',
     queryLen: 'u32',

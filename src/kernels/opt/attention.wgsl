@@ -25,31 +25,6 @@ override MAX_HEAD_DIM: u32 = 256u;
 const WORKGROUP: u32 = 64u;
 var<workgroup> scores: array<f32, MAX_KEYS>;
 var<workgroup> query: array<f32, MAX_HEAD_DIM>;
-var<workgroup> partial: array<f32, WORKGROUP>;
-
-fn workgroupMax(local: u32, value: f32) -> f32 {
-  partial[local] = value;
-  workgroupBarrier();
-  for (var stride = WORKGROUP / 2u; stride > 0u; stride = stride / 2u) {
-    if (local < stride) { partial[local] = max(partial[local], partial[local + stride]); }
-    workgroupBarrier();
-  }
-  let result = partial[0];
-  workgroupBarrier();
-  return result;
-}
-
-fn workgroupSum(local: u32, value: f32) -> f32 {
-  partial[local] = value;
-  workgroupBarrier();
-  for (var stride = WORKGROUP / 2u; stride > 0u; stride = stride / 2u) {
-    if (local < stride) { partial[local] += partial[local + stride]; }
-    workgroupBarrier();
-  }
-  let result = partial[0];
-  workgroupBarrier();
-  return result;
-}
 
 @compute @workgroup_size(64, 1, 1)
 fn main(

@@ -2,12 +2,13 @@ import type { GpuContext } from '../gpu.ts';
 import { defineKernel } from '../kernel.ts';
 import { uniforms } from '../uniforms.ts';
 import { grid2d } from './grid.ts';
-import source from './layerNorm.wgsl?raw';
+import kernelSource from './layerNorm.wgsl?raw';
+import workgroupReduce from './workgroupReduce.wgsl?raw';
 
 /** GPU twin of `layerNormCpu` (src/lib/opt/ops/layerNorm.ts). */
 export const layerNormKernel = defineKernel({
   name: 'opt.layerNorm',
-  source,
+  source: kernelSource + workgroupReduce,
   uniforms: uniforms({ rows: 'u32', width: 'u32', eps: 'f32' }),
 });
 

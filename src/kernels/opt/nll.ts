@@ -2,12 +2,13 @@ import type { GpuContext } from '../gpu.ts';
 import { defineKernel } from '../kernel.ts';
 import { uniforms } from '../uniforms.ts';
 import { grid2d } from './grid.ts';
-import source from './nll.wgsl?raw';
+import kernelSource from './nll.wgsl?raw';
+import workgroupReduce from './workgroupReduce.wgsl?raw';
 
 /** GPU twin of `accumulateNllCpu` + `finishNllCpu` (src/lib/opt/ops/nll.ts). */
 export const nllKernel = defineKernel({
   name: 'opt.nll',
-  source,
+  source: kernelSource + workgroupReduce,
   uniforms: uniforms({ rows: 'u32', chunkStart: 'u32', chunkWidth: 'u32' }),
 });
 

@@ -14,31 +14,6 @@ override LAST: bool = false;
 @group(0) @binding(4) var<storage, read_write> nll: array<f32>;
 
 const WORKGROUP: u32 = 256u;
-var<workgroup> partial: array<f32, WORKGROUP>;
-
-fn workgroupMax(local: u32, value: f32) -> f32 {
-  partial[local] = value;
-  workgroupBarrier();
-  for (var stride = WORKGROUP / 2u; stride > 0u; stride = stride / 2u) {
-    if (local < stride) { partial[local] = max(partial[local], partial[local + stride]); }
-    workgroupBarrier();
-  }
-  let result = partial[0];
-  workgroupBarrier();
-  return result;
-}
-
-fn workgroupSum(local: u32, value: f32) -> f32 {
-  partial[local] = value;
-  workgroupBarrier();
-  for (var stride = WORKGROUP / 2u; stride > 0u; stride = stride / 2u) {
-    if (local < stride) { partial[local] += partial[local + stride]; }
-    workgroupBarrier();
-  }
-  let result = partial[0];
-  workgroupBarrier();
-  return result;
-}
 
 @compute @workgroup_size(256, 1, 1)
 fn main(

@@ -1,4 +1,6 @@
 import type { OptConfig } from '../opt/config.ts';
+import { forwardHidden } from '../opt/forward.ts';
+import type { OptRuntime } from '../opt/runtime.ts';
 import { Rng } from '../util/random.ts';
 import { maxRelativeError, onnxLogits, PARITY_TOLERANCE, type Ort, type OrtSession } from './onnxRuntime.ts';
 
@@ -28,6 +30,16 @@ export function parityIds(config: OptConfig, shape: { batch: number; seqLen: num
   return ids;
 }
 
+/** Our runtime's logits [batch·seqLen·vocab] for ids [batch·seqLen]: the other side of the parity check. */
+export async function runtimeLogits<H>(runtime: OptRuntime<H>, ids: Int32Array, shape: { batch: number; seqLen: number }): Promise<Float32Array> {
+  const hidden = await forwardHidden(runtime, ids, shape);
+  try {
+    return await runtime.logits(hidden);
+  } finally {
+    runtime.release(hidden);
+  }
+}
+
 export async function onnxParity(
   ort: Ort,
   session: OrtSession,
@@ -54,25 +66,33 @@ export interface OnnxTiming {
   runs: number;
 }
 
-/** Times full forward passes (prefill of batch × seqLen tokens): at least `minRuns`, more while `budgetMs` lasts (≤ 20). */
-export async function timeOnnx(
+/**
+ * Times full forward passes (prefill of batch × seqLen tokens) of several sessions of the same
+ * architecture family, runs interleaved (A, B, A, B, …) so that load from elsewhere hits them alike:
+ * one warm-up each, then at least `minRounds` rounds, more while `budgetMs` lasts (≤ 20).
+ */
+export async function timeOnnxSideBySide(
   ort: Ort,
-  session: OrtSession,
+  sessions: readonly OrtSession[],
   config: OptConfig,
-  options: { batch: number; seqLen: number; minRuns?: number; budgetMs?: number; onRun?: (done: number) => void },
-): Promise<OnnxTiming> {
+  options: { batch: number; seqLen: number; minRounds?: number; budgetMs?: number; onRound?: (done: number) => void },
+): Promise<OnnxTiming[]> {
   const { batch, seqLen } = options;
   const ids = parityIds(config, { batch, seqLen }, 1);
-  await onnxLogits(ort, session, ids, { batch, seqLen }); // warm-up: kernel selection, allocations
-  const times: number[] = [];
+  for (const session of sessions) await onnxLogits(ort, session, ids, { batch, seqLen }); // warm-up: kernel selection, allocations
+  const times = sessions.map((): number[] => []);
   const started = performance.now();
-  const minRuns = options.minRuns ?? 3;
-  while (times.length < minRuns || (performance.now() - started < (options.budgetMs ?? 0) && times.length < 20)) {
-    const t0 = performance.now();
-    await onnxLogits(ort, session, ids, { batch, seqLen });
-    times.push(performance.now() - t0);
-    options.onRun?.(times.length);
+  const minRounds = options.minRounds ?? 3;
+  for (let round = 0; round < minRounds || (performance.now() - started < (options.budgetMs ?? 0) && round < 20); round++) {
+    for (const [i, session] of sessions.entries()) {
+      const t0 = performance.now();
+      await onnxLogits(ort, session, ids, { batch, seqLen });
+      times[i].push(performance.now() - t0);
+    }
+    options.onRound?.(round + 1);
   }
-  const medianMs = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
-  return { batch, seqLen, medianMs, tokensPerSecond: (batch * seqLen * 1000) / medianMs, runs: times.length };
+  return times.map((runs) => {
+    const medianMs = [...runs].sort((a, b) => a - b)[Math.floor(runs.length / 2)];
+    return { batch, seqLen, medianMs, tokensPerSecond: (batch * seqLen * 1000) / medianMs, runs: runs.length };
+  });
 }

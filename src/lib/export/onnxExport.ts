@@ -5,6 +5,7 @@ import { expectedTensors, type LayerNormParams, type Linear, type OptLayerWeight
 import { checkWeightsMatchConfig, type ExportableModel } from './exportableModel.ts';
 import { groupHeadsByValueWidth, headsInGroupOrder, valueChannelsInGroupOrder, type HeadGroup } from './headGroups.ts';
 import { OnnxGraphBuilder, tensorValueInfo } from './onnxGraphBuilder.ts';
+import { padHeadsToLayerMax } from './widthChanges.ts';
 import { onnx } from './onnxProto.ts';
 
 /**
@@ -24,7 +25,8 @@ import { onnx } from './onnxProto.ts';
  * have the group's width. v_proj's rows and out_proj's columns are permuted into group order (the same
  * permutation on both sides leaves the layer's output unchanged), so every group's values are one
  * contiguous block of a single fused q/k/v Gemm, split once. Heads that kept no value channels form
- * no group: their probabilities would multiply nothing, so their q and k rows are dropped too. A layer
+ * no group: their probabilities would multiply nothing, so their q and k rows are dropped too. With
+ * `headLayout: 'padded'` a layer's heads are first padded to one width, giving one group. A layer
  * whose every head (or whose FFN) has width 0 reduces to adding the consumer's bias.
  *
  * Deviations from HF that change no result beyond float rounding: the 1/√head_dim scale is folded
@@ -44,7 +46,18 @@ const MASKED_SCORE = -3.4028234663852886e38;
 export const INPUT_NAME = 'input_ids';
 export const OUTPUT_NAME = 'logits';
 
+/**
+ * How heads with different value widths are laid out: 'grouped' (default) keeps every head's exact
+ * width, one attention block per distinct width in a layer; 'padded' first pads each layer's non-empty
+ * heads with zero value channels to the layer's widest one (widthChanges.padHeadsToLayerMax), so a
+ * layer is one attention block. Both compute the same logits; grouping does fewer value multiply-adds,
+ * padding has fewer graph nodes (~14 per extra group). bench:export times both; on our loaded 2-core
+ * machine neither was consistently faster. The FFN and heads that kept nothing are pruned either way.
+ */
+export type HeadLayout = 'padded' | 'grouped';
+
 export interface OnnxExportOptions {
+  headLayout?: HeadLayout;
   /** Refuse models whose serialized size would exceed this (default: protobuf's 2 GiB limit). */
   maxModelBytes?: number;
   /** Called after each decoder layer is added. */
@@ -259,9 +272,9 @@ class OptGraph {
 
 /** Builds the ONNX model of `model` (dense or pruned). Throws InputError when it cannot be one file. */
 export function buildOnnxModel(model: ExportableModel, options: OnnxExportOptions = {}): OnnxExport {
-  const { config, weights } = model;
-  checkOnnxSize(config, options.maxModelBytes);
-  checkWeightsMatchConfig(config, weights);
+  checkOnnxSize(model.config, options.maxModelBytes);
+  checkWeightsMatchConfig(model.config, model.weights);
+  const { config, weights } = options.headLayout === 'padded' ? padHeadsToLayerMax(model) : model;
   const graph = new OptGraph(config);
   let x = graph.embed(weights.embedTokens, weights.embedPositions, hasProjections(config) ? weights.projectIn : null);
   weights.layers.forEach((layer, l) => {

@@ -13,7 +13,10 @@ import { keepCountFor, selectTopColumns, validateSparsity } from '../pruning/top
  *   calibration): the simple pruning the export benchmark and the export panel time against dense;
  * - `padToDense` undoes the shapes (not the pruning): zero rows of fc1/v_proj and zero columns of
  *   fc2/out_proj restore every width exactly, since ReLU(0)·0 and 0-valued value channels add nothing.
- *   A padded model is what stock OPT code can load, and the dense-shaped twin a timing compares with.
+ *   A padded model is what stock OPT code can load, and the dense-shaped twin a timing compares with;
+ * - `padHeadsToLayerMax` pads only the value heads, each to the widest kept head of its layer (heads
+ *   that kept nothing stay empty), so a layer's heads share one value width again: the ONNX export
+ *   then needs one attention block per layer instead of one per distinct width (see onnxExport.ts).
  */
 export interface SizedModel {
   config: OptConfig;
@@ -104,6 +107,33 @@ export function padToDense({ config, weights }: SizedModel): SizedModel {
     return padded;
   });
   if (next.vDims.some((v) => v !== H)) throw new RangeError('padToDense: value widths do not add up to the hidden size');
+  return { config: next, weights: { ...weights, layers } };
+}
+
+/** Every head that kept value channels padded with zero channels to its layer's widest head. */
+export function padHeadsToLayerMax({ config, weights }: SizedModel): SizedModel {
+  let next = config;
+  const layers = weights.layers.map((layer, l): OptLayerWeights => {
+    const widths = config.vHeadDims[l];
+    const padWidth = Math.max(0, ...widths);
+    if (widths.every((width) => width === 0 || width === padWidth)) return layer;
+    // Head h's channel c moves to (rank of h among non-empty heads)·padWidth + c.
+    const valueTargets: number[] = [];
+    let slot = 0;
+    for (const width of widths) {
+      if (width === 0) continue;
+      for (let c = 0; c < width; c++) valueTargets.push(slot * padWidth + c);
+      slot++;
+    }
+    const targets = Int32Array.from(valueTargets);
+    const padded: OptLayerWeights = {
+      ...layer,
+      vProj: scatterRows(layer.vProj, targets, slot * padWidth),
+      outProj: scatterColumns(layer.outProj, targets, slot * padWidth),
+    };
+    next = configWithLayerWidths(next, l, padded, widths.map((width) => (width === 0 ? 0 : padWidth)));
+    return padded;
+  });
   return { config: next, weights: { ...weights, layers } };
 }
 

@@ -1,8 +1,7 @@
 import type { IrsSpec } from '../../lib/irs/scenario.ts';
 import type { IrsTemplate, Objective, OptimiserResult } from '../../lib/irs/optimiser.ts';
-import type { Progress } from '../../lib/progress.ts';
-import type { RunningJob } from '../../workers/client.ts';
 import type { OptimiseRequest, OptimiseResult } from '../../workers/irs.worker.ts';
+import { JobState } from '../shared/jobState.svelte.ts';
 import { round } from './objects.ts';
 import type { IrsPlanner } from './planner.svelte.ts';
 
@@ -18,17 +17,13 @@ export class OptimiserState {
   active = $state<IrsTemplate>({ elements: 450, type: 'active', ampPowerDbm: 4, ampNoiseDbm: -80 });
   /** Clicks on the map add candidate sites while this is on. */
   placing = $state(false);
-  running = $state(false);
-  progress = $state.raw<Progress | undefined>(undefined);
-  error = $state.raw<unknown>(undefined);
-  result = $state.raw<OptimiseResult | undefined>(undefined);
-  private job: RunningJob<OptimiseResult> | undefined;
+  readonly job = new JobState<OptimiseResult>();
 
   constructor(private readonly planner: IrsPlanner) {}
 
   async run(): Promise<void> {
     const scenario = this.planner.scenario;
-    if (!scenario || this.running) return;
+    if (!scenario || this.job.running) return;
     const request: OptimiseRequest = {
       scenario,
       count: this.count,
@@ -40,23 +35,7 @@ export class OptimiserState {
       active: $state.snapshot(this.active),
       compare: this.compare,
     };
-    this.running = true;
-    this.error = undefined;
-    this.result = undefined;
-    this.job = this.planner.worker.run<OptimiseResult>((api, port) => api.optimise(request, port), (progress) => (this.progress = progress));
-    try {
-      this.result = await this.job.result;
-    } catch (error) {
-      this.error = error;
-    } finally {
-      this.running = false;
-      this.progress = undefined;
-      this.job = undefined;
-    }
-  }
-
-  cancel(): void {
-    this.job?.cancel();
+    await this.job.run((onProgress) => this.planner.worker.run<OptimiseResult>((api, port) => api.optimise(request, port), onProgress));
   }
 
   /** Replaces the scenario's IRSs with an optimised set (fresh ids, r1 …). */

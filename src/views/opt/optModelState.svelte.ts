@@ -34,6 +34,8 @@ export function sourceFromParams(params: URLSearchParams | undefined): { kind?: 
 
 export class OptModelState<Api extends OptApi = OptApi> {
   info = $state.raw<LoadedModelInfo | undefined>(undefined);
+  /** Where the loaded model came from (the export panel reads its own copy from the same files). */
+  source = $state.raw<ModelSourceSpec | undefined>(undefined);
   loading = $state(false);
   progress = $state.raw<Progress | undefined>(undefined);
   error = $state<unknown>(undefined);
@@ -59,9 +61,11 @@ export class OptModelState<Api extends OptApi = OptApi> {
     this.error = undefined;
     this.progress = { phase: 'download', done: 0, total: 1, message: 'starting' };
     this.info = undefined;
+    this.source = undefined;
     this.job = this.worker.run((api, port) => api.loadModel(spec, this.backendOverride, port), (p) => (this.progress = p));
     try {
       this.info = await this.job.result;
+      this.source = spec;
     } catch (error) {
       this.error = error;
     } finally {

@@ -4,7 +4,7 @@ import { WorkerHandle } from '../../workers/client.ts';
 import type { PruningWorkerApi } from '../../workers/pruning.worker.ts';
 import type { PruneReport, PruneRequest } from '../../workers/pruningApi.ts';
 import { PRUNE_METHODS, type PruneMethodName } from '../../lib/pruning/methods.ts';
-import { JobState } from '../opt/jobState.svelte.ts';
+import { JobState } from '../shared/jobState.svelte.ts';
 import { OptModelState } from '../opt/optModelState.svelte.ts';
 
 /**

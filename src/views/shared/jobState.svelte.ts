@@ -2,7 +2,7 @@ import type { Progress } from '../../lib/progress.ts';
 import type { RunningJob } from '../../workers/client.ts';
 
 /**
- * One kind of job on the loaded model (evaluate, generate): running flag, progress, last result,
+ * One kind of job (evaluate, generate, optimise …): running flag, progress, last result,
  * error, and cancel. A new run replaces the result only when it finishes, so a cancelled or failed
  * run leaves the previous result on screen.
  */
