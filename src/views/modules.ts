@@ -26,9 +26,8 @@ export const MODULES: readonly ModuleEntry[] = [
     route: '/pruning',
     title: 'Structured pruning (FASP)',
     summary: 'Prune OPT language models by columns and rows, restore by least squares, measure perplexity and speed-up.',
-    ready: false,
-    // For now the OPT model page (load, evaluate, generate); the pruning tool will build on it.
-    load: () => import('./opt/ModelPage.svelte'),
+    ready: true,
+    load: () => import('./pruning/PruningPage.svelte'),
   },
   {
     route: '/calibration',

@@ -63,6 +63,7 @@ export async function run(argv: string[]) {
 
   const evaluate = !flags['no-eval'];
   const evalOptions = { seqLen: flags['eval-seqlen'], maxWindows: flags['eval-windows'] };
+  if (evaluate) await testPerplexity(runtime, tokenizer, { ...evalOptions, maxWindows: 1, quiet: true }); // warm-up, kept out of tokens/s
   const dense = evaluate ? await timed('pplBefore', () => testPerplexity(runtime, tokenizer, { ...evalOptions, label: 'dense perplexity' })) : undefined;
 
   const report = withEta(throttledStderr((p) => `${p.phase} ${p.message ?? ''} ${Math.round((100 * p.done) / Math.max(1, p.total))}%${p.etaSeconds !== undefined ? `, ${Math.ceil(p.etaSeconds)} s left` : ''}`));
@@ -80,6 +81,7 @@ export async function run(argv: string[]) {
   );
   for (const [phase, ms] of Object.entries(result.timingsMs)) seconds[phase === 'total' ? 'prune' : phase] = ms / 1000;
 
+  if (evaluate) await testPerplexity(runtime, tokenizer, { ...evalOptions, maxWindows: 1, quiet: true }); // the new shapes' first run, kept out of tokens/s
   const pruned = evaluate ? await timed('pplAfter', () => testPerplexity(runtime, tokenizer, { ...evalOptions, label: 'pruned perplexity' })) : undefined;
 
   if (flags.out) {

@@ -21,3 +21,4 @@ export * from './calibration.ts';
 export * from './optLayerRunner.ts';
 export * from './parameterCounts.ts';
 export * from './pruneModel.ts';
+export * from './denseSnapshot.ts';

@@ -15,10 +15,12 @@ import type { CoupledGroup, PrunableLayer } from './structure.ts';
  *   same weights, so a layer is swapped once, not once per window. `restoreDense()` puts the dense
  *   layers back: call it in a `finally` (pruneModel.ts does), so a cancelled or failed run leaves the
  *   model as it was.
+ * - Captured consumer inputs reach the statistics as Float32Array (`runtime.read`: the CPU runtime's
+ *   own array, a read-back on WebGPU), so both backends share the CPU statistics and solve.
  * - The runtime's null biases (`enable_bias: false`) become zeros for the pipeline and null again when
  *   pruned weights go back in (a method that changed such a bias is refused: the model cannot hold it).
  */
-export class OptLayerRunner<H> implements LayerRunner<Activations<H>, H> {
+export class OptLayerRunner<H> implements LayerRunner<Activations<H>, Float32Array> {
   /** Each layer's weights before any swap (or as last installed for good), with its per-head value widths. */
   private readonly dense = new Map<number, { weights: OptLayerWeights; vHeadDims: number[] }>();
   /** The pruned groups currently swapped into each layer (absent: dense). */
@@ -51,14 +53,14 @@ export class OptLayerRunner<H> implements LayerRunner<Activations<H>, H> {
     return toPrunable(dense.weights, dense.vHeadDims);
   }
 
-  async runLayer(layer: number, hidden: Activations<H>, options: RunLayerOptions<H> = {}): Promise<Activations<H>> {
+  async runLayer(layer: number, hidden: Activations<H>, options: RunLayerOptions<Float32Array> = {}): Promise<Activations<H>> {
     await this.install(layer, options.weights);
     const capture = options.capture;
     const result = await this.runtime.layer(layer, hidden, { capture: { outProjInput: Boolean(capture?.outProjInput), fc2Input: Boolean(capture?.fc2Input) } });
     try {
       const rows = hidden.batch * hidden.seqLen;
-      if (result.outProjInput) await capture?.outProjInput?.(result.outProjInput.data, rows);
-      if (result.fc2Input) await capture?.fc2Input?.(result.fc2Input.data, rows);
+      if (result.outProjInput) await capture?.outProjInput?.(await this.runtime.read(result.outProjInput), rows);
+      if (result.fc2Input) await capture?.fc2Input?.(await this.runtime.read(result.fc2Input), rows);
     } finally {
       this.runtime.release(result.outProjInput, result.fc2Input);
     }

@@ -157,7 +157,7 @@ export async function prune<Hidden, Activation = Float32Array>(
       // 3. propagate: the pruned layer's outputs are the next layer's inputs.
       t = performance.now();
       for (let w = 0; w < windows; w++) {
-        cancel.throwIfCancelled();
+        await checkpoint(cancel);
         const next = await runner.runLayer(l, hidden[w], { weights: result.layer });
         runner.release?.(hidden[w]);
         hidden[w] = next;
@@ -228,7 +228,7 @@ async function embedAll<H, A>(runner: LayerRunner<H, A>, calibration: readonly I
   const hidden: H[] = [];
   try {
     for (let w = 0; w < calibration.length; w++) {
-      cancel.throwIfCancelled();
+      await checkpoint(cancel);
       hidden.push(await runner.embed(calibration[w]));
       progress({ phase: 'embed', done: w + 1, total: calibration.length });
     }
@@ -268,7 +268,7 @@ async function calibrateLayer<H, A>(runner: LayerRunner<H, A>, layer: number, hi
     outProjInput: sinks.attention ? (x, rows) => sinks.attention!.add(x, rows) : undefined,
   };
   for (const h of hidden) {
-    request.cancel.throwIfCancelled();
+    await checkpoint(request.cancel);
     const denseOutput = await runner.runLayer(layer, h, { capture });
     runner.release?.(denseOutput);
     request.onWindow();
@@ -296,7 +296,7 @@ async function allocateGlobally<H, A>(runner: LayerRunner<H, A>, calibration: re
         const sinks = { ffn: plan.stats(dense.ffn.width, { gram: false }), attention: plan.stats(dense.attention.width, { gram: false }) };
         const capture: LayerCapture<A> = { fc2Input: (x, rows) => sinks.ffn.add(x, rows), outProjInput: (x, rows) => sinks.attention.add(x, rows) };
         for (let w = 0; w < hidden.length; w++) {
-          cancel.throwIfCancelled();
+          await checkpoint(cancel);
           const next = await runner.runLayer(l, hidden[w], { capture });
           runner.release?.(hidden[w]);
           hidden[w] = next;

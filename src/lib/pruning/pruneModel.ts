@@ -16,9 +16,9 @@ import type { PrunedConfigFields } from './prunedConfig.ts';
  * and only when it has finished are the pruned layers installed. A cancelled or failed run leaves the
  * runtime's model exactly as it was.
  */
-export interface PruneModelOptions<H> extends Omit<PruneOptions<H>, 'stats' | 'solver'> {
-  /** Where statistics accumulate and the restoration is solved (CPU: tfPruneKernels; WebGPU: GPU ones). */
-  kernels: { stats: StatsFactory<H>; solver?: RestorationSolver };
+export interface PruneModelOptions extends Omit<PruneOptions, 'stats' | 'solver'> {
+  /** Where statistics accumulate and the restoration is solved (tfPruneKernels on tfjs-wasm, for both backends). */
+  kernels: { stats: StatsFactory<Float32Array>; solver?: RestorationSolver };
   /** Calibration tokens per batch through the model (default about 2048). */
   tokensPerBatch?: number;
 }
@@ -37,7 +37,7 @@ export interface PruneModelResult {
 export async function pruneOptModel<H>(
   runtime: OptRuntime<H>,
   calibration: PruneCalibration,
-  options: PruneModelOptions<H>,
+  options: PruneModelOptions,
   progress: ProgressCallback = () => {},
   cancel: CancelFlag = neverCancelled,
 ): Promise<PruneModelResult> {

@@ -30,7 +30,8 @@ export class JobState<R> {
     }
   }
 
-  cancel(): void {
-    this.job?.cancel();
+  /** `graceMs`: how long the worker may take to stop before it is terminated (WorkerHandle's default: 2 s). */
+  cancel(graceMs?: number): void {
+    this.job?.cancel(graceMs);
   }
 }

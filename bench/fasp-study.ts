@@ -1,0 +1,66 @@
+/**
+ * `npm run study:fasp`: the comparison of issue #4's "Done when" — every pruning method at
+ * s = 0.1 / 0.2 / 0.3 on one model (the embedded mini-OPT by default), WikiText-2 test perplexity,
+ * the same calibration windows for every method (WikiText-2 valid, 32 × 256, seed 0). CPU path
+ * (tfjs-wasm) in Node. Each run starts from the dense model (DenseSnapshot). Prints one table and
+ * writes every run to bench/results/fasp-study-<time>.json.
+ *
+ * Flags: --model embedded --sparsities 0.1,0.2,0.3 --methods fasp,… --nsamples 32 --seqlen 256 --seed 0
+ *        --eval-windows 160 (windows of the model's positions from the start of the test text; 0 = the whole split)
+ */
+import { parseFlags } from '../src/cli/args.ts';
+import { openCliModel } from '../src/cli/commands/optModel.ts';
+import { cpuPruneKernels, loadCalibration, testPerplexity } from '../src/cli/commands/pruneNode.ts';
+import { DenseSnapshot } from '../src/lib/pruning/denseSnapshot.ts';
+import { PRUNE_METHODS, type PruneMethodName } from '../src/lib/pruning/methods.ts';
+import { pruneOptModel } from '../src/lib/pruning/pruneModel.ts';
+import { formatTable, writeResults, type Row } from './harness/report.ts';
+
+const flags = parseFlags(process.argv.slice(2), {
+  model: 'embedded',
+  sparsities: '0.1,0.2,0.3',
+  methods: PRUNE_METHODS.join(','),
+  nsamples: 32,
+  seqlen: 256,
+  seed: 0,
+  'eval-windows': 160,
+});
+const methods = flags.methods.split(',') as PruneMethodName[];
+for (const method of methods) if (!PRUNE_METHODS.includes(method)) throw new Error(`unknown method ${method}; known: ${PRUNE_METHODS.join(', ')}`);
+const sparsities = flags.sparsities.split(',').map(Number);
+
+const model = await openCliModel(flags.model);
+const { runtime, tokenizer } = model;
+const calibration = await loadCalibration({ calib: 'wikitext2', nsamples: flags.nsamples, seqlen: flags.seqlen, seed: flags.seed }, model);
+const evalOptions = { maxWindows: flags['eval-windows'], quiet: true };
+const dense = await testPerplexity(runtime, tokenizer, evalOptions);
+const evalLabel = `WikiText-2 test, ${dense.windows} of ${dense.windowsInText} windows of ${dense.seqLen} tokens (${dense.tokens} predicted tokens)`;
+process.stderr.write(`dense: ppl ${dense.ppl.toFixed(3)} on ${evalLabel}\n`);
+const snapshot = await DenseSnapshot.take(runtime);
+const kernels = await cpuPruneKernels();
+
+const runs: Record<string, unknown>[] = [];
+const rows: Row[] = [{ method: 'dense', s: 0, ppl: dense.ppl, 'params (M)': null, 'removed w/o emb.': null, 'prune s': null }];
+for (const sparsity of sparsities) {
+  for (const method of methods) {
+    await snapshot.restore(runtime);
+    const result = await pruneOptModel(runtime, calibration, { method, sparsity, kernels, settings: { seed: flags.seed } });
+    const pruned = await testPerplexity(runtime, tokenizer, evalOptions);
+    runs.push({ method, sparsity, ppl: pruned.ppl, params: result.params, widths: result.widths, timingsMs: result.timingsMs });
+    rows.push({
+      method,
+      s: sparsity,
+      ppl: pruned.ppl,
+      'params (M)': result.params.after.total / 1e6,
+      'removed w/o emb.': result.params.reduction.withoutEmbeddings,
+      'prune s': result.timingsMs.total / 1000,
+    });
+    process.stderr.write(`${method} s=${sparsity}: ppl ${pruned.ppl.toFixed(3)} (prune ${(result.timingsMs.total / 1000).toFixed(1)} s)\n`);
+  }
+}
+await snapshot.restore(runtime);
+
+console.log(`FASP study: ${flags.model}, calibration ${calibration.label}; perplexity on ${evalLabel}`);
+console.log(formatTable(rows));
+const file = writeResults('fasp-study', { model: flags.model, calibration: calibration.label, eval: evalLabel, dense: { ppl: dense.ppl }, runs });
+console.log(`\nwrote ${file}`);
