@@ -1,18 +1,15 @@
 import type { ExportableModel } from '../lib/export/exportableModel.ts';
 import { readCompanionFiles } from '../lib/export/exportableModel.ts';
-import { runtimeLogits } from '../lib/export/onnxChecks.ts';
 import { formatBytes } from '../kernels/gpu.ts';
 import { InputError } from '../lib/errors.ts';
-import { CpuOptRuntime } from '../lib/opt/cpu/cpuRuntime.ts';
-import type { Tf } from '../lib/opt/cpu/tfLinear.ts';
 import { loadModelFiles } from '../lib/opt/sources/loadModel.ts';
 import { summarizeModel } from '../lib/opt/summary.ts';
 import { loadOptWeights } from '../lib/opt/weights.ts';
+import { cpuRuntimeLogits } from './cpuLogits.ts';
 import { createExportApi } from './exportApi.ts';
 import { exposeWorker, type JobContext } from './job.ts';
 import { modelFilesFor, type ModelSourceSpec } from './optSession.ts';
 import { webOrt } from './ortWeb.ts';
-import { tf, useTfBackend } from './tfBackend.ts';
 
 /**
  * The export worker of the OPT model page: told which source the page loaded, it reads its own copy of
@@ -61,16 +58,8 @@ const api = {
       });
       return loaded;
     },
-    // Parity against the app's CPU path (tfjs-wasm), on a copy: the runtime moves the weights into tfjs.
-    async ourLogits(model, ids, shape) {
-      await useTfBackend('wasm');
-      const runtime = new CpuOptRuntime(tf as unknown as Tf, model.config, structuredClone(model.weights));
-      try {
-        return { logits: await runtimeLogits(runtime, ids, shape), reference: 'the CPU runtime (tfjs-wasm)' };
-      } finally {
-        runtime.dispose();
-      }
-    },
+    // Parity against the app's CPU path (tfjs-wasm).
+    ourLogits: cpuRuntimeLogits,
     ort: async () => webOrt(),
   }),
 };

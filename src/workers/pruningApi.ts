@@ -18,7 +18,10 @@ import type { PruneMethodName } from '../lib/pruning/methods.ts';
 import type { WeightNorm } from '../lib/pruning/metrics.ts';
 import { pruneOptModel, type PruneModelResult } from '../lib/pruning/pruneModel.ts';
 import { tfPruneKernels } from '../lib/pruning/tfDenseProduct.ts';
-import { runJob, type JobPort } from './job.ts';
+import { cpuRuntimeLogits } from './cpuLogits.ts';
+import { createExportApi } from './exportApi.ts';
+import { runJob, type JobContext, type JobPort } from './job.ts';
+import { webOrt } from './ortWeb.ts';
 import type { OptApi, SessionHolder } from './optApi.ts';
 import { checkSession, modelFilesFor, type ModelSourceSpec, type OptModelSession } from './optSession.ts';
 import { tf, useTfBackend } from './tfBackend.ts';
@@ -103,6 +106,24 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
     return { ppl, tokens, windows, windowsInText, seqLen, seconds, tokensPerSecond: tokens / seconds };
   }
 
+  /** The latest run's pruned model as an exportable model (embeddings and norms read again from the source, cached). */
+  async function latestPruned(job: JobContext): Promise<{ exportable: ExportableModel; pruned: PrunedModel }> {
+    const session = checkSession(holder.session);
+    const pruned = lastPruned;
+    if (!spec || !pruned) throw new InputError('No pruned model yet', 'prune the loaded model first; the latest run is the one exported');
+    const files = modelFilesFor(spec, job.cancel);
+    // Embeddings, positions and the final norm are never pruned: read them again from the source (cached).
+    const loaded = await loadModelFiles(files, (p) => job.progress({ ...p, phase: 'reading the source' }), { requireTokenizer: false });
+    const source = await loadOptWeights(loaded.config, loaded.weights);
+    const exportable: ExportableModel = {
+      config: pruned.config,
+      weights: { ...source, layers: pruned.layers },
+      companionFiles: await readCompanionFiles(files),
+      label: session.source,
+    };
+    return { exportable, pruned };
+  }
+
   return {
     /** Loads a model (the OPT job) and forgets everything pruned on the previous one. */
     async loadModel(source: ModelSourceSpec, backendOverride: string | null, port: JobPort) {
@@ -183,27 +204,19 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
 
     /** The last pruned model as one ZIP of safetensors + config.json + tokenizer files (src/lib/export). */
     async exportPruned(runId: number, port: JobPort): Promise<{ name: string; chunks: Uint8Array[] }> {
-      return runJob(port, async ({ cancel, progress }) => {
-        const session = checkSession(holder.session);
-        if (!spec || !lastPruned || lastPruned.runId !== runId) throw new InputError('Only the latest run can be downloaded', 'run it again to download its model');
-        const files = modelFilesFor(spec, cancel);
-        // Embeddings, positions and the final norm are never pruned: read them again from the source (cached).
-        const loaded = await loadModelFiles(files, (p) => progress({ ...p, phase: 'reading the source' }), { requireTokenizer: false });
-        const source = await loadOptWeights(loaded.config, loaded.weights);
-        progress({ phase: 'writing safetensors', done: 0, total: 1 });
-        const pruned = lastPruned;
-        const exportable: ExportableModel = {
-          config: pruned.config,
-          weights: { ...source, layers: pruned.layers },
-          companionFiles: await readCompanionFiles(files),
-          label: session.source,
-        };
+      return runJob(port, async (job) => {
+        if (lastPruned?.runId !== runId) throw new InputError('Only the latest run can be downloaded', 'run it again to download its model');
+        const { exportable, pruned } = await latestPruned(job);
         const name = `pruned-${pruned.method}-s${pruned.sparsity}`;
-        const written = exportSafetensors(exportable, { extraConfig: { pruning: { method: pruned.method, sparsity: pruned.sparsity, source: session.source } } });
-        progress({ phase: 'writing safetensors', done: 1, total: 1 });
+        job.progress({ phase: 'writing safetensors', done: 0, total: 1 });
+        const written = exportSafetensors(exportable, { extraConfig: { pruning: { method: pruned.method, sparsity: pruned.sparsity, source: exportable.label } } });
+        job.progress({ phase: 'writing safetensors', done: 1, total: 1 });
         return { name, chunks: zipFolder(name, written) };
       });
     },
+
+    // The export panel's jobs (safetensors in any dtype, ONNX, the ONNX Runtime check) on the latest pruned model.
+    ...createExportApi({ model: async (job) => (await latestPruned(job)).exportable, ourLogits: cpuRuntimeLogits, ort: async () => webOrt() }),
   };
 }
 

@@ -21,7 +21,7 @@ function parityError(text: string): number {
 
 describe('the export panel', () => {
   it('downloads ONNX and safetensors, and shows ONNX Runtime parity and speed', async () => {
-    const { page, consoleErrors, foreignRequests } = await openPage(site, '/pruning');
+    const { page, consoleErrors, foreignRequests } = await openPage(site, '/models');
     await page.getByTestId('model-summary').waitFor({ timeout: 120_000 });
 
     const onnxDownload = page.waitForEvent('download', { timeout: 120_000 });
@@ -57,7 +57,7 @@ describe('the export panel', () => {
   it('runs the ONNX Runtime check without cross-origin isolation', async () => {
     const plain = await openSite({ isolated: false });
     try {
-      const { page, consoleErrors } = await openPage(plain, '/pruning');
+      const { page, consoleErrors } = await openPage(plain, '/models');
       await page.getByTestId('model-summary').waitFor({ timeout: 120_000 });
       expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
       await page.getByLabel('Timing tokens').fill('16');

@@ -33,6 +33,16 @@ describe('the pruning page', () => {
     await page.getByTestId('download-pruned').click();
     expect((await download).suggestedFilename()).toBe('pruned-fasp-s0.2.zip');
 
+    // The export panel works on the pruned model: its ONNX graph gives our logits in ONNX Runtime.
+    await page.getByLabel('Timing tokens').fill('16');
+    await page.getByTestId('check-onnx').click();
+    const parity = page.getByTestId('onnx-parity');
+    await parity.waitFor({ timeout: 240_000 });
+    const parityText = (await parity.textContent()) ?? '';
+    console.info(`[e2e] pruned model in ONNX Runtime: ${parityText.replace(/\s+/g, ' ').trim()}`);
+    expect(parityText).toMatch(/ONNX matches/);
+    expect(await page.getByTestId('onnx-check').textContent()).toMatch(/dense/);
+
     await screenshot(page, 'pruning-page');
     expect(consoleErrors).toEqual([]);
     expect(foreignRequests).toEqual([]);

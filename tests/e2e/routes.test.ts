@@ -10,7 +10,7 @@ afterAll(async () => {
   await site?.close();
 });
 
-const ROUTES = ['/', '/system', ...MODULES.map((m) => m.route), '/no-such-page'];
+const ROUTES = ['/', '/system', '/models', ...MODULES.map((m) => m.route), '/no-such-page'];
 
 describe('every route of the built site', () => {
   for (const route of ROUTES) {

@@ -21,7 +21,7 @@ export interface PruningEnvironmentParts<H> {
   buildSet: StudyEnvironment['buildSet'];
   /** A dense copy of the model to prune: pruning changes a runtime's layers in place. */
   freshRuntime(): Promise<OptRuntime<H>>;
-  kernels: PruneModelOptions<H>['kernels'];
+  kernels: PruneModelOptions['kernels'];
   evaluation: EvaluationTexts;
 }
 
