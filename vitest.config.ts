@@ -26,6 +26,8 @@ export default defineConfig({
             enabled: true,
             headless: true,
             screenshotFailures: false,
+            // A test file's iframe can take over a minute to start on a loaded two-core machine.
+            connectTimeout: 180_000,
             provider: playwright({
               launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
             }),
