@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPage, openSite, screenshot, type Site } from './harness.ts';
+import { openPage, openSite, screenshot, type Site, horizontalOverflow } from './harness.ts';
 
 let site: Site;
 beforeAll(async () => {
@@ -54,7 +54,7 @@ describe('calibration page', () => {
     await screenshot(page, 'calibration');
 
     await page.setViewportSize({ width: 360, height: 900 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await horizontalOverflow(page);
     await screenshot(page, 'calibration-360px');
     expect(overflow).toBeLessThanOrEqual(0);
     expect(consoleErrors).toEqual([]);

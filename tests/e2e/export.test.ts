@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPage, openSite, screenshot, type Site } from './harness.ts';
+import { openPage, openSite, screenshot, type Site, horizontalOverflow } from './harness.ts';
 
 /**
  * The export panel on the OPT page (built site): with the embedded mini-OPT loaded, download it as ONNX
@@ -46,7 +46,7 @@ describe('the export panel', () => {
     await page.getByTestId('onnx-check').scrollIntoViewIfNeeded();
     await screenshot(page, 'export-panel');
     await page.setViewportSize({ width: 360, height: 800 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await horizontalOverflow(page);
     await screenshot(page, 'export-panel-360px');
     expect(overflow).toBeLessThanOrEqual(0);
     expect(consoleErrors).toEqual([]);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPage, openSite, screenshot, type Site } from './harness.ts';
+import { openPage, openSite, screenshot, type Site, horizontalOverflow } from './harness.ts';
 
 let site: Site;
 beforeAll(async () => {
@@ -32,7 +32,7 @@ describe('gradient label leakage page', () => {
     const sweep = page.getByTestId('gdbr-sweep');
     await sweep.getByRole('button', { name: 'Download sweep (CSV)' }).waitFor({ timeout: 240_000 });
     expect(await sweep.locator('svg path').count()).toBeGreaterThanOrEqual(2);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await horizontalOverflow(page);
     await screenshot(page, 'gradient-labels-sweep-360px');
     expect(overflow).toBeLessThanOrEqual(0);
     expect(consoleErrors).toEqual([]);

@@ -63,3 +63,18 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/**
+ * How far the page is wider than the window, once the layout has settled after a resize (charts follow
+ * their box through a ResizeObserver, a frame or more later): polls for up to 10 s until it fits.
+ */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  const measure = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  const deadline = Date.now() + 10_000;
+  let overflow = await measure();
+  while (overflow > 0 && Date.now() < deadline) {
+    await page.waitForTimeout(200);
+    overflow = await measure();
+  }
+  return overflow;
+}

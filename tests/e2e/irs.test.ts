@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { openPage, openSite, screenshot, type Site } from './harness.ts';
+import { openPage, openSite, screenshot, type Site, horizontalOverflow } from './harness.ts';
 
 let site: Site;
 beforeAll(async () => {
@@ -97,7 +97,7 @@ describe('IRS planner page', () => {
   it('is usable at 360 px: nothing wider than the screen', async () => {
     const { page, consoleErrors } = await openPage(site, '/irs', { width: 360 });
     await ready(page);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await horizontalOverflow(page);
     await screenshot(page, 'irs-360px');
     expect(overflow).toBeLessThanOrEqual(0);
     expect(consoleErrors).toEqual([]);

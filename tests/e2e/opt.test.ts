@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPage, openSite, screenshot, type Site } from './harness.ts';
+import { openPage, openSite, screenshot, type Site, horizontalOverflow } from './harness.ts';
 
 /**
  * The OPT model page on the built site: the embedded mini-OPT loads by itself, "Evaluate" runs the
@@ -63,7 +63,7 @@ describe('the OPT model page', () => {
   it('fits a 360 px screen', async () => {
     const { page, consoleErrors } = await openPage(site, '/pruning', { width: 360 });
     await page.getByTestId('model-summary').waitFor({ timeout: 120_000 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await horizontalOverflow(page);
     await screenshot(page, 'opt-model-page-360px');
     expect(overflow).toBeLessThanOrEqual(0);
     expect(consoleErrors).toEqual([]);

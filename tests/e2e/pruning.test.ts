@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPage, openSite, screenshot, type Site } from './harness.ts';
+import { openPage, openSite, screenshot, type Site, horizontalOverflow } from './harness.ts';
 
 /**
  * The pruning page on the built site: the embedded mini-OPT loads by itself, the default job (FASP,
@@ -65,7 +65,7 @@ describe('the pruning page', () => {
     const outcome = page.getByTestId('prune-result').or(page.getByTestId('error-banner'));
     await outcome.waitFor({ timeout: 120_000 });
     expect(await outcome.textContent()).toMatch(/magnitude at s = 0\.20/);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await horizontalOverflow(page);
     await screenshot(page, 'pruning-page-360px');
     expect(overflow).toBeLessThanOrEqual(0);
     expect(consoleErrors).toEqual([]);

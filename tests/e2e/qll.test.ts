@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPage, openSite, screenshot, type Site } from './harness.ts';
+import { openPage, openSite, screenshot, type Site, horizontalOverflow } from './harness.ts';
 
 /**
  * The QLL page on the built site: its default job (every method, a short seeded run on the shipped
@@ -60,7 +60,7 @@ describe('/qll', () => {
     await expect.poll(() => progress.textContent(), { timeout: 10_000 }).not.toBe(stuckAt);
     await page.getByRole('button', { name: 'Cancel' }).click();
     await expect.poll(() => page.getByTestId('results-table').locator('tbody tr').first().textContent(), { timeout: 30_000 }).toMatch(/cancelled/);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await horizontalOverflow(page);
     await screenshot(page, 'qll-360px');
     expect(overflow).toBeLessThanOrEqual(0);
     expect(consoleErrors).toEqual([]);

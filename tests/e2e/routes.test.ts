@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODULES } from '../../src/views/modules.ts';
-import { openPage, openSite, screenshot, type Site } from './harness.ts';
+import { openPage, openSite, screenshot, type Site, horizontalOverflow } from './harness.ts';
 
 let site: Site;
 beforeAll(async () => {
@@ -50,7 +50,7 @@ describe('every route of the built site', () => {
   it('is usable at 360 px: nothing wider than the screen', async () => {
     const { page } = await openPage(site, '/', { width: 360 });
     await page.getByTestId('module-card').first().waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await horizontalOverflow(page);
     await screenshot(page, 'home-360px');
     expect(overflow).toBeLessThanOrEqual(0);
     await page.close();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPage, openSite, screenshot, type Site } from './harness.ts';
+import { openPage, openSite, screenshot, type Site, horizontalOverflow } from './harness.ts';
 
 let site: Site;
 beforeAll(async () => {
@@ -25,7 +25,7 @@ describe('synergy lab', () => {
     const { page, consoleErrors } = await openPage(site, '/synergy?tab=emg&restarts=4', { width: 360 });
     await page.getByTestId('recording-results').waitFor({ timeout: 240_000 });
     expect(await page.getByTestId('recording-k').textContent()).toMatch(/VAF \d+\.\d %/);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await horizontalOverflow(page);
     await screenshot(page, 'synergy-emg-360px');
     expect(overflow).toBeLessThanOrEqual(0);
     expect(consoleErrors).toEqual([]);
