@@ -12,7 +12,7 @@ import { HubRepo, UrlFolder } from '../lib/opt/sources/remoteFiles.ts';
 import { summarizeModel, type ModelSummary } from '../lib/opt/summary.ts';
 import type { OptTokenizer } from '../lib/opt/tokenizer/tokenizer.ts';
 import { loadOptWeights } from '../lib/opt/weights.ts';
-import { formatBytes } from '../kernels/gpu.ts';
+import { formatBytes, type GpuContext } from '../kernels/gpu.ts';
 import { GpuOptRuntime } from '../kernels/opt/gpuRuntime.ts';
 import { openBackend } from './backend.ts';
 import { tf, useTfBackend } from './tfBackend.ts';
@@ -36,6 +36,8 @@ export interface OptModelSession {
   backend: BackendChoice;
   source: string;
   notes: string[];
+  /** The WebGPU runtime's device context (absent on the CPU path): other GPU work on the same model shares it. */
+  gpu?: GpuContext;
   /** Set when the GPU device was lost: later calls fail with this message. */
   lostReason?: string;
 }
@@ -86,7 +88,7 @@ export async function openOptModel(
     const weights = await loadOptWeights(loaded.config, loaded.weights);
     runtime = new CpuOptRuntime(tf as unknown as Tf, loaded.config, weights);
   }
-  const session: OptModelSession = { runtime, tokenizer: loaded.tokenizer!, summary, backend: choice, source: files.label, notes: loaded.notes };
+  const session: OptModelSession = { runtime, tokenizer: loaded.tokenizer!, summary, backend: choice, source: files.label, notes: loaded.notes, gpu: gpu ?? undefined };
   void gpu?.lost.then((info) => {
     session.lostReason = `The GPU device was lost (${info.message || String(info.reason)}). Reload the model, or switch to the CPU path with ?backend=cpu.`;
   });

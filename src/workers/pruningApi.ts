@@ -18,6 +18,7 @@ import type { PruneMethodName } from '../lib/pruning/methods.ts';
 import type { WeightNorm } from '../lib/pruning/metrics.ts';
 import { pruneOptModel, type PruneModelResult } from '../lib/pruning/pruneModel.ts';
 import { tfPruneKernels } from '../lib/pruning/tfDenseProduct.ts';
+import { gpuPruneKernels } from '../kernels/pruning/gpuPruneKernels.ts';
 import { cpuRuntimeLogits } from './cpuLogits.ts';
 import { createExportApi } from './exportApi.ts';
 import { runJob, type JobContext, type JobPort } from './job.ts';
@@ -58,6 +59,8 @@ export interface PerplexitySummary {
 export interface PruneReport extends Omit<PruneModelResult, 'reports'> {
   runId: number;
   backend: string;
+  /** Where the calibration statistics and the restoration solve ran: WGSL on the model's GPU, or tfjs-wasm. */
+  kernelsOn: 'webgpu' | 'cpu';
   dense: PerplexitySummary;
   pruned: PerplexitySummary;
   /** Kept channels per layer, and the restoration's relative residual where there was one. */
@@ -142,7 +145,10 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
       return runJob(port, async (job) => {
         const session = checkSession(holder.session);
         const { runtime } = session;
-        await useTfBackend('wasm'); // the statistics and the solve run on tfjs-wasm products on either backend
+        // On a WebGPU runtime the statistics and the solve stay on its device; the CPU path uses tfjs-wasm products.
+        const gpu = runtime.backend === 'webgpu' ? session.gpu : undefined;
+        if (!gpu) await useTfBackend('wasm');
+        const kernels = gpu ? gpuPruneKernels(gpu) : tfPruneKernels(tf as unknown as Tf);
         snapshot ??= await DenseSnapshot.take(runtime);
         const seconds = { calibrationData: 0, densePerplexity: 0, prune: 0, prunedPerplexity: 0 };
         const timed = async <T>(name: keyof typeof seconds, body: () => Promise<T>): Promise<T> => {
@@ -174,7 +180,7 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
             pruneOptModel(
               runtime,
               calibration,
-              { method: request.method, sparsity: request.sparsity, allocation: request.allocation, settings: { ...request.settings, seed }, kernels: tfPruneKernels(tf as unknown as Tf) },
+              { method: request.method, sparsity: request.sparsity, allocation: request.allocation, settings: { ...request.settings, seed }, kernels },
               job.progress,
               job.cancel,
             ),
@@ -191,6 +197,7 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
             ...rest,
             runId,
             backend: runtime.backend,
+            kernelsOn: gpu ? 'webgpu' : 'cpu',
             dense,
             pruned,
             layers: reports.map((r) => ({ ffnKept: r.ffn.keptCount, valueKept: r.attention.keptCount, ffnResidual: r.ffn.relativeResidual, valueResidual: r.attention.relativeResidual })),

@@ -72,7 +72,7 @@ describe('the pruning page', () => {
     await page.close();
   });
 
-  it('prunes on the WebGPU path with ?backend=webgpu (forward in WGSL, statistics and solve on the CPU; SwiftShader here: a short job)', async () => {
+  it('prunes on the WebGPU path with ?backend=webgpu (forward, statistics and solve in WGSL; SwiftShader here: a short job)', async () => {
     const { page, consoleErrors } = await openPage(site, '/pruning', { search: '?backend=webgpu' });
     const summary = page.getByTestId('model-summary');
     await summary.waitFor({ timeout: 120_000 });
@@ -84,7 +84,7 @@ describe('the pruning page', () => {
     await page.getByTestId('run-prune').click();
     const outcome = page.getByTestId('prune-result').or(page.getByTestId('error-banner'));
     await outcome.waitFor({ timeout: 240_000 });
-    expect(await outcome.textContent()).toMatch(/FASP at s = 0\.20.*on WebGPU/s);
+    expect(await outcome.textContent()).toMatch(/FASP at s = 0\.20.*on WebGPU \(layers in WGSL; statistics and restoration in WGSL on the GPU\)/s);
     expect(consoleErrors).toEqual([]);
     await page.close();
   });

@@ -5,3 +5,4 @@ export * from './gather.ts';
 export * from './cholesky.ts';
 export * from './restore.ts';
 export * from './stats.ts';
+export * from './gpuPruneKernels.ts';

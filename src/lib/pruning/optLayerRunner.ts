@@ -16,7 +16,8 @@ import type { CoupledGroup, PrunableLayer } from './structure.ts';
  *   layers back: call it in a `finally` (pruneModel.ts does), so a cancelled or failed run leaves the
  *   model as it was.
  * - Captured consumer inputs reach the statistics as Float32Array (`runtime.read`: the CPU runtime's
- *   own array, a read-back on WebGPU), so both backends share the CPU statistics and solve.
+ *   own array, a read-back on WebGPU), so either backend can take either statistics (the worker gives
+ *   a WebGPU runtime the WGSL ones, src/kernels/pruning/gpuPruneKernels.ts).
  * - The runtime's null biases (`enable_bias: false`) become zeros for the pipeline and null again when
  *   pruned weights go back in (a method that changed such a bias is refused: the model cannot hold it).
  */
