@@ -1,6 +1,7 @@
-// Workgroup-wide max and sum (tested through opt-attention, opt-layerNorm and opt-nll), appended to the kernels that reduce over a row (attention, layer norm,
-// NLL). The including kernel declares `const WORKGROUP: u32` (a power of two) and calls these from
-// workgroup-uniform control flow: every invocation must reach the barriers.
+// Workgroup-wide max and sum, appended to the kernels that reduce over a row (attention, layer norm,
+// NLL); tests/browser/opt-workgroupReduce.test.ts checks them on their own. The including kernel declares
+// `const WORKGROUP: u32` (a power of two) and calls these from workgroup-uniform control flow: every
+// invocation must reach the barriers.
 var<workgroup> partial: array<f32, WORKGROUP>;
 
 fn workgroupMax(local: u32, value: f32) -> f32 {
