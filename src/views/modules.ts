@@ -1,11 +1,17 @@
 import type { Component } from 'svelte';
 import type { Router } from './router.svelte.ts';
 import type { ComputeInfo } from './shared/computeInfo.svelte.ts';
+import type { ModuleStates } from './shared/moduleStates.ts';
 
-/** What every module page receives: the router (for shareable settings) and the compute report. */
+/**
+ * What every module page receives: the router (for shareable settings), the compute report, and the
+ * app-wide module states (a page takes its own with `states.get(route, () => new XState(…))`, never
+ * creates it inside the component, so leaving the page keeps its jobs and results).
+ */
 export interface ModulePageProps {
   router: Router;
   compute: ComputeInfo;
+  states: ModuleStates;
 }
 
 /**
