@@ -9,7 +9,7 @@ import { isSweepAxis, runSweep, SWEEP_AXES } from '../../lib/gdbr/sweep.ts';
 import { loadShippedMnist, useNodeWasmBackend } from '../../lib/train/node.ts';
 
 /**
- * `npm run cli -- gdbr --model mlp|cnn --batch 64 --defense hide-last --trials 20 --seed 0`: label
+ * `npm run cli -- gdbr --model mlp|cnn --batch 64 --local-steps 1 --defense hide-last --trials 20 --seed 0`: label
  * recovery from one client's gradients on the shipped MNIST (tfjs wasm backend); prints the metrics
  * of every attack as one JSON line. `--sweep batchSize --values 8,32,128` sweeps one setting instead.
  * Trained stages are cached in `--cache` (default .cache/gdbr-weights; '' for none).
@@ -17,6 +17,8 @@ import { loadShippedMnist, useNodeWasmBackend } from '../../lib/train/node.ts';
 const FLAGS = {
   model: GDBR_DEFAULTS.model as string,
   batch: GDBR_DEFAULTS.batchSize,
+  /** E: local SGD steps before the victim shares its update (1 = one gradient). */
+  'local-steps': GDBR_DEFAULTS.localSteps,
   /** Comma list of none, hide-last, keep-local, prune, noise. */
   defense: 'hide-last',
   'prune-ratio': 0.9,
@@ -59,6 +61,7 @@ export function configFromFlags(argv: string[]): GdbrConfig {
     ...GDBR_DEFAULTS,
     model: flags.model,
     batchSize: flags.batch,
+    localSteps: flags['local-steps'],
     trials: flags.trials,
     seed: flags.seed,
     attacks: attacks.filter(isAttackName),
@@ -89,6 +92,7 @@ export async function run(argv: string[]) {
   const settings = {
     model: config.model,
     batch: config.batchSize,
+    localSteps: config.localSteps,
     defense: describeDefense(config.defense),
     partition: describePartition(config.federation.partition),
     rounds: config.federation.rounds,

@@ -35,6 +35,9 @@ export interface GdbrConfig {
   federation: FederationSpec;
   /** B: the victim's batch, 1…256. */
   batchSize: number;
+  /** E: the victim's local SGD steps on its batch before it shares its update (localUpdate.ts);
+   *  1 shares the single-batch gradient. */
+  localSteps: number;
   defense: DefenseSpec;
   attacks: AttackName[];
   trials: number;
@@ -57,6 +60,7 @@ export const GDBR_DEFAULTS: GdbrConfig = {
   model: 'mlp',
   federation: FEDERATION_DEFAULTS,
   batchSize: 64,
+  localSteps: 1,
   defense: { lastLayer: 'withheld', pruneRatio: 0, noiseSigma: 0 },
   attacks: [...ATTACK_NAMES],
   trials: 20,
@@ -64,6 +68,7 @@ export const GDBR_DEFAULTS: GdbrConfig = {
 };
 
 export const MAX_BATCH = 256;
+export const MAX_LOCAL_STEPS = 10;
 
 /** Throws an InputError naming the first setting that is out of range. */
 export function checkGdbrConfig(config: GdbrConfig): GdbrConfig {
@@ -73,6 +78,7 @@ export function checkGdbrConfig(config: GdbrConfig): GdbrConfig {
   const wholeIn = (value: number, lo: number, hi: number) => Number.isInteger(value) && value >= lo && value <= hi;
   if (!(config.model in MODEL_SPECS)) fail('model', 'mlp or cnn', config.model);
   if (!wholeIn(config.batchSize, 1, MAX_BATCH)) fail('batch size', `a whole number in 1…${MAX_BATCH}`, config.batchSize);
+  if (!wholeIn(config.localSteps, 1, MAX_LOCAL_STEPS)) fail('local steps', `a whole number in 1…${MAX_LOCAL_STEPS}`, config.localSteps);
   if (!wholeIn(config.trials, 1, 1000)) fail('trials', 'a whole number in 1…1000', config.trials);
   if (!wholeIn(config.seed, 0, 2 ** 32 - 1)) fail('seed', 'a whole number ≥ 0', config.seed);
   if (config.attacks.length === 0) fail('attacks', 'at least one attack', 'none');

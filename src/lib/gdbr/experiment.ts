@@ -18,6 +18,7 @@ import { applyDefense, lastLayerVisible } from './defenses.ts';
 import { buildFederation, chooseVictim, type Federation } from './federation.ts';
 import { headFromWeights, headLayout, weightName, type HeadLayout, type HeadWeights } from './head.ts';
 import { personalizeHead } from './localHead.ts';
+import { localUpdate } from './localUpdate.ts';
 import { recoveryMetrics, summarizeMetrics, type MetricSummary, type RecoveryMetrics } from './metrics.ts';
 import { modelAccuracy, trainToStage } from './stage.ts';
 import type { WeightCache } from './weightCache.ts';
@@ -54,8 +55,11 @@ export function scenarioKey(config: GdbrConfig): string {
 /** Independent seeds for each random choice of a run, all fixed by `config.seed`. */
 function runSeeds(seed: number) {
   const rng = new Rng(seed);
-  return { split: rng.nextUint32(), init: rng.nextUint32(), training: rng.nextUint32(), batches: rng.nextUint32(), noise: rng.nextUint32() };
+  return { split: rng.nextUint32(), init: rng.nextUint32(), training: rng.nextUint32(), batches: rng.nextUint32(), noise: rng.nextUint32(), dummies: rng.nextUint32() };
 }
+
+/** LLG*'s dummy inputs: uniform noise images, as many as this. */
+const DUMMY_INPUTS = 256;
 
 export async function prepareScenario(data: ImageSet, config: GdbrConfig, hooks: GdbrHooks = {}): Promise<Scenario> {
   checkGdbrConfig(config);
@@ -78,7 +82,8 @@ export async function prepareScenario(data: ImageSet, config: GdbrConfig, hooks:
     });
     hooks.progress?.({ phase: 'Auxiliary statistics', done: 0, total: 1 });
     const head = headFromWeights(globalWeights, layout);
-    const aux = auxStatistics(head, await headActivations(model, layout, federation.aux.pixels), federation.aux.labels);
+    const dummyPixels = new Rng(seeds.dummies).fillUniform(new Float32Array(DUMMY_INPUTS * pixelsPerImage(data)), 0, 1);
+    const aux = auxStatistics(head, await headActivations(model, layout, federation.aux.pixels), federation.aux.labels, await headActivations(model, layout, dummyPixels));
     const testAccuracy = await modelAccuracy(model, federation.test);
     hooks.progress?.({ phase: 'Auxiliary statistics', done: 1, total: 1 });
     return { key: scenarioKey(config), federation, model, layout, globalWeights, head, aux, testAccuracy };
@@ -108,7 +113,7 @@ export interface TrialRecord {
   /** True label counts of the batch [C]. */
   truth: number[];
   outcomes: AttackOutcome[];
-  /** ḡ = ∇b_L, the true mean output gradient [C]. */
+  /** ḡ = ∇b_L, the true mean output gradient [C] (with local steps: that entry of G). */
   trueMeanGradient: number[];
   /** GDBR's estimate of ḡ from layer L−1 (gdbr.ts) [C]. */
   bridgedMeanGradient: number[];
@@ -153,12 +158,16 @@ export async function runTrials(scenario: Scenario, config: GdbrConfig, hooks: G
     for (let t = 0; t < config.trials; t++) {
       hooks.progress?.({ phase: 'Trials', done: t, total: config.trials });
       const batch = subsetImages(victim, drawDistinct(batchRng, victim.count, B));
-      const gradients = await batchGradients(model, softmaxCrossEntropy, {
-        inputs: batch.pixels,
-        targets: oneHot(batch.labels, batch.classes),
-        inputSize: pixelsPerImage(batch),
-        targetSize: batch.classes,
-      });
+      // E = 1: the single-batch gradient at the global weights; E > 1: the local-update client's
+      // update, read as a gradient, G = −Δ / (η E) (localUpdate.ts).
+      const gradients = config.localSteps === 1
+        ? await batchGradients(model, softmaxCrossEntropy, {
+            inputs: batch.pixels,
+            targets: oneHot(batch.labels, batch.classes),
+            inputSize: pixelsPerImage(batch),
+            targetSize: batch.classes,
+          })
+        : (await localUpdate(model, batch, { steps: config.localSteps, learningRate: config.federation.learningRate })).pseudoGradient;
       const truth = countLabels(batch.labels, batch.classes);
       const context = (lastLayer: 'as-defended' | 'shared'): AttackContext => ({
         observed: applyDefense(gradients, lastLayer === 'shared' ? { ...config.defense, lastLayer: 'shared' } : config.defense, layout, noiseRng),
@@ -171,8 +180,8 @@ export async function runTrials(scenario: Scenario, config: GdbrConfig, hooks: G
       const reference = visible ? defended : context('shared');
       const outcomes = attacks.map((attack): AttackOutcome => {
         const mode: AttackMode = attack.needsLastLayer && !visible ? 'reference' : 'attack';
-        const counts = attack.recover(mode === 'reference' ? reference : defended);
-        return { attack: attack.name, mode, counts: Array.from(counts), metrics: recoveryMetrics(truth, counts) };
+        const { counts, present } = attack.recover(mode === 'reference' ? reference : defended);
+        return { attack: attack.name, mode, counts: Array.from(counts), metrics: recoveryMetrics(truth, counts, present) };
       });
       trials.push({
         trial: t,

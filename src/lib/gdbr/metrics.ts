@@ -19,16 +19,19 @@ export const METRIC_LABELS: Record<keyof RecoveryMetrics, string> = {
   instanceRecovery: 'Instance recovery',
 };
 
-export function recoveryMetrics(truth: ArrayLike<number>, recovered: ArrayLike<number>): RecoveryMetrics {
+/** `present`, when given, is the attack's own label-existence answer (iLRG's); otherwise a class is
+ *  called present when its recovered count is > 0. */
+export function recoveryMetrics(truth: ArrayLike<number>, recovered: ArrayLike<number>, present?: readonly boolean[]): RecoveryMetrics {
   const classes = truth.length;
   if (classes === 0) throw new RangeError('recoveryMetrics: no classes');
   if (recovered.length !== classes) throw new RangeError(`recoveryMetrics: ${recovered.length} recovered counts for ${classes} classes`);
+  if (present && present.length !== classes) throw new RangeError(`recoveryMetrics: ${present.length} presence flags for ${classes} classes`);
   let existence = 0;
   let exact = 0;
   let matched = 0;
   let batch = 0;
   for (let c = 0; c < classes; c++) {
-    if (truth[c] > 0 === recovered[c] > 0) existence++;
+    if (truth[c] > 0 === (present ? present[c] : recovered[c] > 0)) existence++;
     if (truth[c] === recovered[c]) exact++;
     matched += Math.min(truth[c], recovered[c]);
     batch += truth[c];

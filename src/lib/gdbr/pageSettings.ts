@@ -28,6 +28,7 @@ export function paramsFromSettings({ config, sweepAxis, sweepValues }: GdbrPageS
   return {
     model: config.model,
     batch: config.batchSize,
+    steps: config.localSteps,
     last: defense.lastLayer,
     prune: defense.pruneRatio,
     sigma: defense.noiseSigma,
@@ -71,6 +72,7 @@ export function settingsFromParams(params: URLSearchParams): GdbrPageSettings {
     ...base.config,
     model,
     batchSize: number('batch', base.config.batchSize),
+    localSteps: number('steps', base.config.localSteps),
     trials: number('trials', base.config.trials),
     seed: number('seed', base.config.seed),
     attacks: attacks.filter(isAttackName),

@@ -9,7 +9,7 @@ import { MemoryWeightCache } from './weightCache.ts';
  * the trained model; values that change the federation (skew, stage) build a new scenario, and the
  * weight cache makes a stage sweep train each FedAvg round once.
  */
-export type SweepAxis = 'batchSize' | 'alpha' | 'rounds' | 'pruneRatio' | 'noiseSigma';
+export type SweepAxis = 'batchSize' | 'localSteps' | 'alpha' | 'rounds' | 'pruneRatio' | 'noiseSigma';
 
 export interface SweepAxisInfo {
   label: string;
@@ -22,6 +22,7 @@ export interface SweepAxisInfo {
 
 export const SWEEP_AXES: Record<SweepAxis, SweepAxisInfo> = {
   batchSize: { label: 'Batch size B', defaults: [8, 32, 128], log: true, apply: (config, value) => ({ ...config, batchSize: value }) },
+  localSteps: { label: 'Local steps E (shared: the model update)', defaults: [1, 2, 5, 10], log: false, apply: (config, value) => ({ ...config, localSteps: value }) },
   alpha: {
     label: 'Dirichlet α (small = skewed)',
     defaults: [0.1, 0.5, 1, 10],

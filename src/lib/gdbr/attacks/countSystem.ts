@@ -8,8 +8,9 @@ import { sumConstrainedLeastSquares } from '../solve.ts';
  *
  *   Σ_j k_j p̄^(j)_i − k_i = B · ḡ_i,        Σ_j k_j = B.
  *
- * iLRG takes p̄^(j) from the batch's own recovered embeddings; here, as the issue asks, the attacker
- * measures them on its auxiliary data. The C equations have rank C − 1 (every column of P̄ − I sums
+ * iLRG takes p̄^(j) from the batch's own recovered embeddings (ilrg.ts). GDBR cannot — it never sees
+ * the last layer's gradient — so its attacker measures p̄^(j) on its auxiliary data; this is that
+ * count step (GDBR's step 3). The C equations have rank C − 1 (every column of P̄ − I sums
  * to 0), and the sum constraint completes them: solved by least squares, clipped, rounded, repaired.
  */
 export interface CountSystemInput {

@@ -42,6 +42,6 @@ export const gdbrAttack: LabelAttack = {
   needsLastLayer: false,
   recover(context) {
     const meanGradient = bridgeMeanGradient(context);
-    return solveCountSystem({ classMeanSoftmax: context.aux.classMeanSoftmax, meanGradient, batchSize: context.batchSize }).counts;
+    return { counts: solveCountSystem({ classMeanSoftmax: context.aux.classMeanSoftmax, meanGradient, batchSize: context.batchSize }).counts };
   },
 };

@@ -33,6 +33,6 @@ export const gdbrClassAttack: LabelAttack = {
       }
     }
     const { matrix, rhs } = stackBlocks([bias, kernel], C);
-    return roundCounts(sumConstrainedLeastSquares({ matrix, rhs, unknowns: C, sum: B }), B);
+    return { counts: roundCounts(sumConstrainedLeastSquares({ matrix, rhs, unknowns: C, sum: B }), B) };
   },
 };

@@ -24,6 +24,6 @@ export const idlgAttack: LabelAttack = {
     if (present.length === 0) present.push(lowest);
     const share = new Float64Array(C);
     for (const c of present) share[c] = context.batchSize / present.length;
-    return roundCounts(share, context.batchSize);
+    return { counts: roundCounts(share, context.batchSize) };
   },
 };

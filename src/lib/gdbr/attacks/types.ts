@@ -13,15 +13,21 @@ export interface AttackContext {
   batchSize: number;
 }
 
-export type AttackName = 'idlg' | 'llg' | 'ilrg' | 'gdbr' | 'gdbr-class';
+export type AttackName = 'idlg' | 'llg' | 'llg-plus' | 'llg-star' | 'ilrg' | 'gdbr' | 'gdbr-class';
+
+/** What an attack recovers: the count of each class [C] adding up to B, and — for an attack with its
+ *  own label-existence step (iLRG) — which classes it calls present; otherwise presence is count > 0. */
+export interface Recovery {
+  counts: Int32Array;
+  present?: boolean[];
+}
 
 export interface LabelAttack {
   name: AttackName;
   label: string;
   /** Reads the last layer's gradient, so a defense that hides it stops the attack. */
   needsLastLayer: boolean;
-  /** Recovered count of each class [C], adding up to the batch size. */
-  recover(context: AttackContext): Int32Array;
+  recover(context: AttackContext): Recovery;
 }
 
 /** A shared tensor by name, or an error naming what the defense removed. */
