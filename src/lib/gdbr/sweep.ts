@@ -22,7 +22,7 @@ export interface SweepAxisInfo {
 
 export const SWEEP_AXES: Record<SweepAxis, SweepAxisInfo> = {
   batchSize: { label: 'Batch size B', defaults: [8, 32, 128], log: true, apply: (config, value) => ({ ...config, batchSize: value }) },
-  localSteps: { label: 'Local steps E (shared: the model update)', defaults: [1, 2, 5, 10], log: false, apply: (config, value) => ({ ...config, localSteps: value }) },
+  localSteps: { label: 'Local steps E', defaults: [1, 2, 5, 10], log: false, apply: (config, value) => ({ ...config, localSteps: value }) },
   alpha: {
     label: 'Dirichlet α (small = skewed)',
     defaults: [0.1, 0.5, 1, 10],
