@@ -5,7 +5,7 @@
  * same split, mixing and initial weights for a given seed), prints one table, and writes every run to
  * bench/results/qll-study-<time>.json.
  *
- * Flags: --epochs 10 --seeds 0,1,2 --mixes 0.3,0.6 --methods ce,soft,smooth,cpu,cpu-logistic
+ * Flags: --epochs 10 --seeds 0,1,2 --mixes 0.3,0.6 --methods ce,soft,smooth,cpu,cpu-sigmoid
  */
 import { parseFlags } from '../src/cli/args.ts';
 import { QLL_DEFAULTS, type QllConfig } from '../src/lib/qll/config.ts';
@@ -61,7 +61,7 @@ const rows = mixes.flatMap((mix) =>
   }),
 );
 
-const setting = `${describeModel(base.model)}, ${base.epochs} epochs, batch ${base.batchSize}, Adam ${base.learningRate}, λ ~ ${describeLambda(base.lambda)}, split ${base.split.train}/${base.split.validation}/${base.split.test} of the MNIST test set, nnPU β=${base.nnpu.beta} γ=${base.nnpu.gamma}; tfjs ${backend} in Node`;
+const setting = `${describeModel(base.model)}, ${base.epochs} epochs, batch ${base.batchSize}, Adam ${base.learningRate}, λ ~ ${describeLambda(base.lambda)}, split ${base.split.train}/${base.split.validation}/${base.split.test} of the MNIST test set, CPU: nnPU β=${base.nnpu.beta} γ=${base.nnpu.gamma}, π from ${base.nnpu.prior}; tfjs ${backend} in Node`;
 console.log(`\nQLL study — ${setting}; mean ± SD over seeds ${seeds.join(', ')}`);
 console.log(formatTable(rows));
 console.log(`\nresults: ${writeResults('qll-study', { setting, config: base, rows, runs })}`);

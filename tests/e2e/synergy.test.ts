@@ -25,6 +25,7 @@ describe('synergy lab', () => {
     const { page, consoleErrors } = await openPage(site, '/synergy?tab=emg&restarts=4', { width: 360 });
     await page.getByTestId('recording-results').waitFor({ timeout: 240_000 });
     expect(await page.getByTestId('recording-k').textContent()).toMatch(/VAF \d+\.\d %/);
+    expect(await page.getByTestId('recording-normalisation').textContent()).toMatch(/each muscle’s peak in this trial:\s+AD ÷ \d/);
     const overflow = await horizontalOverflow(page);
     await screenshot(page, 'synergy-emg-360px');
     expect(overflow).toBeLessThanOrEqual(0);

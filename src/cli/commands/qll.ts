@@ -4,11 +4,13 @@ import { QLL_DEFAULTS, checkQllConfig, type QllConfig } from '../../lib/qll/conf
 import { runQllExperiment } from '../../lib/qll/experiment.ts';
 import { describeLambda } from '../../lib/qll/mixing.ts';
 import { isQllMethodName } from '../../lib/qll/methodNames.ts';
+import { priorFromParam } from '../../lib/qll/variants.ts';
 import { loadShippedMnist, useNodeWasmBackend } from '../../lib/train/node.ts';
 
 /**
  * `npm run cli -- qll --method cpu|ce|soft|smooth --mix 0.5 --epochs 5 --seed 0`: one Quantized
  * Label Learning run on the shipped MNIST, tfjs wasm backend; prints the metrics as one JSON line.
+ * CPU risk: `--surrogate logistic|sigmoid --prior mixing|<π> --beta 0 --gamma 1` (docs/qll.md).
  */
 const FLAGS = {
   method: QLL_DEFAULTS.method as string,
@@ -25,6 +27,7 @@ const FLAGS = {
   beta: QLL_DEFAULTS.nnpu.beta,
   gamma: QLL_DEFAULTS.nnpu.gamma,
   surrogate: QLL_DEFAULTS.nnpu.surrogate as string,
+  prior: String(QLL_DEFAULTS.nnpu.prior),
   quiet: false,
 };
 
@@ -44,7 +47,7 @@ export function configFromFlags(argv: string[]): QllConfig {
     batchSize: flags.batch,
     learningRate: flags.lr,
     smoothing: flags.smoothing,
-    nnpu: { beta: flags.beta, gamma: flags.gamma, surrogate: flags.surrogate as QllConfig['nnpu']['surrogate'] },
+    nnpu: { beta: flags.beta, gamma: flags.gamma, surrogate: flags.surrogate as QllConfig['nnpu']['surrogate'], prior: priorFromParam(flags.prior) },
   });
 }
 
@@ -67,7 +70,7 @@ export async function run(argv: string[]) {
     epochs: config.epochs,
     seed: config.seed,
     model: config.model,
-    ...(config.method === 'cpu' ? { nnpu: config.nnpu } : {}),
+    ...(config.method === 'cpu' ? { nnpu: config.nnpu, cpuPriors: result.cpuPriors } : {}),
     backend,
     ...result.metrics,
     counts: result.counts,

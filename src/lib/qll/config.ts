@@ -1,7 +1,7 @@
 import { InputError } from '../errors.ts';
 import type { ModelSpec } from '../train/models.ts';
 import { isQllMethodName, type QllMethodName } from './methodNames.ts';
-import { NNPU_DEFAULTS, type NnpuSettings } from './nnpu.ts';
+import { isPriorSetting, NNPU_DEFAULTS, type NnpuSettings } from './nnpu.ts';
 import { checkLambda, DEFAULT_LAMBDA, type LambdaDistribution } from './mixing.ts';
 
 /**
@@ -68,6 +68,7 @@ export function checkQllConfig(config: QllConfig): QllConfig {
   if (!(config.nnpu.beta >= 0)) fail('nnPU β', 'a number ≥ 0', config.nnpu.beta);
   if (!(config.nnpu.gamma > 0 && config.nnpu.gamma <= 1)) fail('nnPU γ', 'a number in (0, 1]', config.nnpu.gamma);
   if (config.nnpu.surrogate !== 'sigmoid' && config.nnpu.surrogate !== 'logistic') fail('CPU surrogate loss', 'sigmoid or logistic', config.nnpu.surrogate);
+  if (!isPriorSetting(config.nnpu.prior)) fail('CPU prior π', '"mixing" or a number in [0, 1)', config.nnpu.prior);
   if (!(Number.isInteger(config.ambiguousTestCount) && config.ambiguousTestCount >= 1)) fail('ambiguous test count', 'a whole number ≥ 1', config.ambiguousTestCount);
   const sizes = config.model.kind === 'cnn' ? [...config.model.filters, ...config.model.hidden, config.model.kernelSize] : config.model.hidden;
   if (!sizes.every((size) => Number.isInteger(size) && size >= 1 && size <= 4096)) fail('model', 'layer sizes that are whole numbers in 1…4096', sizes.join('-'));

@@ -10,7 +10,7 @@ import { splitIndices } from '../train/split.ts';
 import { trainModel, type EpochMetrics, type StepMetrics } from '../train/trainer.ts';
 import { readWeights } from '../train/weights.ts';
 import { checkQllConfig, type QllConfig } from './config.ts';
-import { QLL_METHODS, type QllMethod } from './methods.ts';
+import { cpuPriors, QLL_METHODS, type QllMethod } from './methods.ts';
 import { mixAmbiguous, type AmbiguousSet } from './mixing.ts';
 
 /**
@@ -51,6 +51,8 @@ export interface QllResult {
   seconds: number;
   stepsPerSecond: number;
   backend: string;
+  /** The class-wise priors π_k the CPU risk trained with (cpu only). */
+  cpuPriors?: number[];
   weights?: NamedTensor[];
 }
 
@@ -85,7 +87,7 @@ export async function runQllExperiment(data: ImageSet, config: QllConfig, hooks:
   const prepared = prepareQllData(data, config);
   const seeds = runSeeds(config.seed);
   const method = QLL_METHODS[config.method];
-  const settings = { smoothing: config.smoothing, nnpu: config.nnpu };
+  const settings = { smoothing: config.smoothing, nnpu: config.nnpu, mixFraction: config.mixFraction, lambda: config.lambda };
   const { train } = prepared;
   const inputSize = pixelsPerImage(train);
   const model = buildModel(config.model, { height: train.height, width: train.width, classes: train.classes }, seeds.init);
@@ -125,6 +127,7 @@ export async function runQllExperiment(data: ImageSet, config: QllConfig, hooks:
       seconds: summary.seconds,
       stepsPerSecond: summary.stepsPerSecond,
       backend: tf.getBackend(),
+      cpuPriors: config.method === 'cpu' ? cpuPriors(train, settings) : undefined,
       weights: hooks.keepWeights ? await readWeights(model) : undefined,
     };
   } finally {

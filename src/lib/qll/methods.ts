@@ -1,9 +1,10 @@
 import { oneHot } from '../train/imageSet.ts';
 import { softmaxCrossEntropy, type TrainingLoss } from '../train/losses.ts';
-import { normalisedSigmoidRows, softmaxRows } from '../train/metrics/rows.ts';
-import { classPriors, cpuRiskLoss, type NnpuSettings } from './cpuRisk.ts';
+import { softmaxRows } from '../train/metrics/rows.ts';
+import { cpuRiskLoss, type NnpuSettings } from './cpuRisk.ts';
 import { QLL_METHOD_LABELS, type QllMethodName } from './methodNames.ts';
-import type { AmbiguousSet } from './mixing.ts';
+import type { AmbiguousSet, LambdaDistribution } from './mixing.ts';
+import { mixingPriors } from './priors.ts';
 
 /**
  * The four ways to learn from the ambiguous training set, with the same network and budget. Each
@@ -15,6 +16,15 @@ export interface MethodSettings {
   /** Label smoothing ε: targets (1−ε)·e_y + ε/K. */
   smoothing: number;
   nnpu: NnpuSettings;
+  /** The mixing procedure that made the training set: the CPU risk's priors follow from it. */
+  mixFraction: number;
+  lambda: LambdaDistribution;
+}
+
+/** π_k of the CPU risk: from the mixing procedure, or the one value the settings give. */
+export function cpuPriors(train: AmbiguousSet, { nnpu, mixFraction, lambda }: MethodSettings): number[] {
+  if (nnpu.prior === 'mixing') return mixingPriors(train.quantizedLabels, train.classes, mixFraction, lambda);
+  return new Array<number>(train.classes).fill(nnpu.prior);
 }
 
 export interface QllMethod {
@@ -66,9 +76,9 @@ const classwisePositiveUnlabelled: QllMethod = {
   label: QLL_METHOD_LABELS.cpu,
   oracle: false,
   targets: (train) => oneHot(train.quantizedLabels, train.classes),
-  loss: (train, { nnpu }) => cpuRiskLoss(classPriors(train.quantizedLabels, train.classes), nnpu),
-  // One-vs-rest scores: σ(f_k) normalised over k (our choice; the paper predicts argmax_k f_k only).
-  probabilities: normalisedSigmoidRows,
+  loss: (train, settings) => cpuRiskLoss(cpuPriors(train, settings), settings.nnpu),
+  // The classes share one softmax (cpuRisk.ts), so its probabilities are the prediction.
+  probabilities: softmaxRows,
 };
 
 export const QLL_METHODS: Record<QllMethodName, QllMethod> = {

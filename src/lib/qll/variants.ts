@@ -1,18 +1,19 @@
 import { InputError } from '../errors.ts';
 import { QLL_DEFAULTS, checkQllConfig, type QllConfig } from './config.ts';
 import { QLL_METHOD_LABELS } from './methodNames.ts';
+import { isPriorSetting, type PriorSetting } from './nnpu.ts';
 
 /**
  * What the page and the study compare: the four methods, with the CPU risk in two variants (the
- * sigmoid loss the paper uses, and the logistic loss; see cpuRisk.ts for why both), and the
+ * logistic loss, our default, and nnPU's bounded sigmoid loss; see cpuRisk.ts), and the
  * settings they share, read from and written to the page's URL.
  */
 export const QLL_VARIANTS = {
   ce: { method: 'ce', label: QLL_METHOD_LABELS.ce },
   soft: { method: 'soft', label: QLL_METHOD_LABELS.soft },
   smooth: { method: 'smooth', label: QLL_METHOD_LABELS.smooth },
-  cpu: { method: 'cpu', surrogate: 'sigmoid', label: 'CPU risk (sigmoid ℓ)' },
-  'cpu-logistic': { method: 'cpu', surrogate: 'logistic', label: 'CPU risk (logistic ℓ)' },
+  cpu: { method: 'cpu', surrogate: 'logistic', label: 'CPU risk (logistic ℓ)' },
+  'cpu-sigmoid': { method: 'cpu', surrogate: 'sigmoid', label: 'CPU risk (sigmoid ℓ)' },
 } as const satisfies Record<string, { method: QllConfig['method']; surrogate?: QllConfig['nnpu']['surrogate']; label: string }>;
 
 export type QllVariantName = keyof typeof QLL_VARIANTS;
@@ -69,7 +70,7 @@ export function settingsFromParams(params: URLSearchParams): QllPageSettings {
     learningRate: number('lr', base.learningRate),
     seed: number('seed', base.seed),
     smoothing: number('eps', base.smoothing),
-    nnpu: { ...base.nnpu, beta: number('beta', base.nnpu.beta), gamma: number('gamma', base.nnpu.gamma) },
+    nnpu: { ...base.nnpu, beta: number('beta', base.nnpu.beta), gamma: number('gamma', base.nnpu.gamma), prior: priorFromParam(params.get('prior')) },
   };
   checkQllConfig(shared);
   return { shared, variants: variants as QllVariantName[] };
@@ -91,5 +92,14 @@ export function paramsFromSettings({ shared, variants }: QllPageSettings): Recor
     eps: shared.smoothing,
     beta: shared.nnpu.beta,
     gamma: shared.nnpu.gamma,
+    prior: shared.nnpu.prior,
   };
+}
+
+/** `prior=mixing` (or absent) derives π_k from the mixing procedure; a number sets every π_k. */
+export function priorFromParam(raw: string | null): PriorSetting {
+  if (raw === null || raw === '' || raw === 'mixing') return 'mixing';
+  const value = Number(raw);
+  if (!isPriorSetting(value)) throw new InputError(`the CPU prior π=${raw} is not "mixing" or a number in [0, 1)`);
+  return value;
 }

@@ -14,3 +14,4 @@ export * from './topomap.ts';
 export * from './simulate.ts';
 export * from './study.ts';
 export * from './recordingAnalysis.ts';
+export * from './normalisation.ts';

@@ -2,6 +2,7 @@ import type { BackendChoice } from '../../lib/backend.ts';
 import { isCancelled } from '../../lib/errors.ts';
 import type { Progress } from '../../lib/progress.ts';
 import { DEFAULT_NMF } from '../../lib/synergy/nmf.ts';
+import { parseMvcValues, type NormalisationMethod } from '../../lib/synergy/normalisation.ts';
 import type { RecordingAnalysis } from '../../lib/synergy/recordingAnalysis.ts';
 import { DEFAULT_DESIGN } from '../../lib/synergy/simulate.ts';
 import { DEFAULT_STUDY_SETTINGS, type StudyResult } from '../../lib/synergy/study.ts';
@@ -23,6 +24,8 @@ export const DEFAULTS = {
   duration: DEFAULT_STUDY_SETTINGS.durationThreshold,
   map: 'idw' as Interpolation,
   trial: 'abd01.exp',
+  /** How each muscle is scaled before NMF on the "real EMG" tab (normalisation.ts). */
+  normalise: 'peak' as NormalisationMethod,
 };
 export type Settings = typeof DEFAULTS;
 
@@ -43,6 +46,8 @@ export class SynergyPageState {
   backend = $state.raw<BackendChoice | undefined>();
   /** A file the user dropped replaces the shipped trial until cleared. */
   droppedFile = $state.raw<{ name: string; text: string; raw: boolean } | undefined>();
+  /** MVC values per muscle, read from a file the user chose, for normalise = 'mvc'. */
+  mvcValues = $state.raw<{ values: Record<string, number>; fileName: string } | undefined>();
   private job: RunningJob<unknown> | undefined;
   private readonly worker = new WorkerHandle<SynergyApi>(
     () => new Worker(new URL('../../workers/synergy.worker.ts', import.meta.url), { type: 'module', name: 'synergy' }),
@@ -92,11 +97,23 @@ export class SynergyPageState {
       lowPassHz: s.lowpass,
       nmf: { ...DEFAULT_NMF, kMax: Math.min(8, s.kmax + 3), restarts: s.restarts },
       vafThreshold: s.threshold,
+      normalise: s.normalise,
+      mvcValues: s.normalise === 'mvc' ? this.mvcValues : undefined,
     };
     const outcome = await this.start((api, port) => api.recording(source, settings, this.override, port));
     if (outcome) {
       this.recording = outcome.result;
       this.backend = outcome.backend;
+    }
+  }
+
+  /** Reads a file of MVC values (JSON or CSV); a bad file shows in the error banner. */
+  async loadMvcValues(file: File): Promise<void> {
+    try {
+      this.mvcValues = { values: parseMvcValues(await file.text(), file.name), fileName: file.name };
+      this.error = undefined;
+    } catch (error) {
+      this.error = error;
     }
   }
 
