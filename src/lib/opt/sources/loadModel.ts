@@ -4,6 +4,7 @@ import { parseOptConfig, type OptConfig } from '../config.ts';
 import { parseSafetensors, type SafetensorsFile } from '../safetensors.ts';
 import { OptTokenizer } from '../tokenizer/tokenizer.ts';
 import type { ModelFiles } from './modelFiles.ts';
+import { parseShardIndex } from './shardIndex.ts';
 
 /**
  * Reads an OPT checkpoint from any source: config.json, the tokenizer (tokenizer.json, or vocab.json +
@@ -54,7 +55,7 @@ export async function loadModelFiles(source: ModelFiles, onProgress?: ProgressCa
     tokenizerFiles.mergesTxt = merges && decoder.decode(merges);
   }
   const hasTokenizer = Boolean(tokenizerFiles.tokenizerJson || tokenizerFiles.vocabJson || tokenizerFiles.mergesTxt);
-  const tokenizer = hasTokenizer || (options.requireTokenizer ?? true) ? OptTokenizer.fromFiles(tokenizerFiles, config.bosTokenId) : null;
+  const tokenizer = hasTokenizer || (options.requireTokenizer ?? true) ? OptTokenizer.fromFiles(tokenizerFiles, { bosTokenId: config.bosTokenId, vocabSize: config.vocabSize }) : null;
 
   const notes: string[] = [];
   const located = source.weightsFiles ? await source.weightsFiles() : { files: source };
@@ -69,13 +70,35 @@ export async function loadModelFiles(source: ModelFiles, onProgress?: ProgressCa
     if (!indexBytes) {
       throw new InputError(`No model.safetensors in ${weightSource.label}`, 'expected model.safetensors or a sharded model.safetensors.index.json (pytorch_model.bin cannot be read in the browser)');
     }
-    const index = parseJson(indexBytes, 'model.safetensors.index.json', weightSource.label) as { weight_map?: Record<string, string> };
-    if (!index.weight_map || typeof index.weight_map !== 'object') throw new InputError('model.safetensors.index.json has no weight_map');
-    for (const shard of [...new Set(Object.values(index.weight_map))]) {
+    const index = parseShardIndex(parseJson(indexBytes, 'model.safetensors.index.json', weightSource.label));
+    for (const shard of index.shards) {
       const bytes = await fetchFile(weightSource, shard);
       if (!bytes) throw new InputError(`The shard ${shard} named by model.safetensors.index.json is missing from ${weightSource.label}`);
       weights.push(parseSafetensors(bytes, shard));
     }
+    checkShards(index, weights);
   }
   return { config, tokenizer, weights, weightFileBytes: weights.reduce((sum, w) => sum + w.bytes.byteLength, 0), notes };
+}
+
+/** Each tensor sits in the shard the index names, and the tensors add up to the stated total size. */
+function checkShards(index: ReturnType<typeof parseShardIndex>, weights: readonly SafetensorsFile[]): void {
+  let totalSize = 0;
+  for (const file of weights) {
+    for (const entry of file.tensors.values()) {
+      totalSize += entry.end - entry.begin;
+      const listed = index.weightMap.get(entry.name);
+      if (listed !== undefined && listed !== file.fileName) {
+        throw new InputError(`model.safetensors.index.json: weight_map puts ${entry.name} in ${listed}, but it is in ${file.fileName}`);
+      }
+    }
+  }
+  for (const [tensor, shard] of index.weightMap) {
+    if (!weights.some((file) => file.fileName === shard && file.tensors.has(tensor))) {
+      throw new InputError(`model.safetensors.index.json: weight_map puts ${tensor} in ${shard}, which does not hold it`);
+    }
+  }
+  if (index.totalSize !== undefined && index.totalSize !== totalSize) {
+    throw new InputError(`model.safetensors.index.json: metadata.total_size is ${index.totalSize} bytes but the shards hold ${totalSize}`, 'a shard is truncated or from another checkpoint');
+  }
 }

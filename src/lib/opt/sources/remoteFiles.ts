@@ -3,6 +3,7 @@ import { InputError } from '../../errors.ts';
 import type { ByteCache } from './byteCache.ts';
 import { fetchBytes } from './fetchBytes.ts';
 import type { ModelFiles } from './modelFiles.ts';
+import { validateModelFile } from './validateFile.ts';
 
 /**
  * Model files over HTTP: any URL folder (the embedded model is one, served next to the app), or a
@@ -26,15 +27,27 @@ export class UrlFolder implements ModelFiles {
     protected readonly options: RemoteOptions = {},
     readonly label = base,
   ) {
-    this.base = base.endsWith('/') ? base : `${base}/`;
+    try {
+      this.base = new URL(base.endsWith('/') ? base : `${base}/`).href;
+    } catch {
+      throw new InputError(`"${base}" is not a URL`, 'expected the address of a folder holding config.json and model.safetensors');
+    }
   }
 
+  /**
+   * The URL of a file in this folder. Only plain relative names resolve (no `..`, no absolute path,
+   * no other host): every file of a model comes from its own folder on its own origin.
+   */
   url(file: string): string {
-    return new URL(file, this.base).href;
+    const href = /^[A-Za-z0-9_][\w.-]*(\/[A-Za-z0-9_][\w.-]*)*$/.test(file) ? new URL(file, this.base).href : undefined;
+    if (!href?.startsWith(this.base)) {
+      throw new InputError(`The file name ${JSON.stringify(file).slice(0, 120)} points outside ${this.label}`, 'model files are read from the model\'s own folder only');
+    }
+    return href;
   }
 
   get(file: string, onBytes?: (done: number, total: number | undefined) => void): Promise<ArrayBuffer | undefined> {
-    return fetchBytes(this.url(file), { ...this.options, onBytes });
+    return fetchBytes(this.url(file), { ...this.options, onBytes, validate: (bytes) => validateModelFile(file, bytes) });
   }
 }
 
