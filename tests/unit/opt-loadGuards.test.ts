@@ -98,6 +98,17 @@ describe('downloads are checked before they are cached', () => {
     expect(server.requests.slice(before)).toContain('/flaky/opt/resolve/main/config.json');
     expect(JSON.parse(new TextDecoder().decode(await cache.get(url)))).toMatchObject({ hidden_size: 16 });
   });
+
+  it('a cached config.json that does not match the weights is evicted on the failed load, and the next load succeeds', async () => {
+    truncating = false;
+    const cache = new MemoryCache();
+    const url = `${server.url}/flaky/opt/resolve/main/config.json`;
+    await cache.put(url, new TextEncoder().encode(JSON.stringify({ ...configToJson(config), num_hidden_layers: 1 })).buffer as ArrayBuffer);
+    const folder = () => new UrlFolder(`${server.url}/flaky/opt/resolve/main/`, { cache });
+    await expect(loadModelFiles(folder())).rejects.toThrow(expect.objectContaining({ detail: expect.stringMatching(/num_hidden_layers is 1 .* cached file\(s\) of this model were removed/) }));
+    expect(await cache.has(url)).toBe(false);
+    expect((await loadModelFiles(folder())).config.numLayers).toBe(2);
+  });
 });
 
 describe('files come from the model folder only', () => {

@@ -1,8 +1,9 @@
-import { InputError } from '../../errors.ts';
+import { InputError, isInputError } from '../../errors.ts';
 import type { ProgressCallback } from '../../progress.ts';
 import { parseOptConfig, type OptConfig } from '../config.ts';
 import { parseSafetensors, type SafetensorsFile } from '../safetensors.ts';
 import { OptTokenizer } from '../tokenizer/tokenizer.ts';
+import { locateTensors } from '../weights.ts';
 import type { ModelFiles } from './modelFiles.ts';
 import { parseShardIndex } from './shardIndex.ts';
 
@@ -32,7 +33,26 @@ function parseJson(bytes: ArrayBuffer, file: string, label: string): unknown {
   }
 }
 
+/**
+ * When the files turn out not to make a model (a config that does not match the weights, a shard
+ * index whose sizes disagree), the cached copies of this source's files are dropped: the next load
+ * downloads them afresh rather than failing the same way from the cache forever.
+ */
 export async function loadModelFiles(source: ModelFiles, onProgress?: ProgressCallback, options: { requireTokenizer?: boolean } = {}): Promise<LoadedModelFiles> {
+  const sources: ModelFiles[] = [source];
+  try {
+    return await readModelFiles(source, sources, onProgress, options);
+  } catch (error) {
+    if (!isInputError(error) || !sources.some((files) => files.evictCached)) throw error;
+    let evicted = 0;
+    for (const files of sources) evicted += (await files.evictCached?.()) ?? 0;
+    if (evicted === 0) throw error;
+    const detail = (error as InputError).detail;
+    throw new InputError(error.message, `${detail ? `${detail}; ` : ''}the ${evicted} cached file(s) of this model were removed, so loading again downloads them afresh`);
+  }
+}
+
+async function readModelFiles(source: ModelFiles, sources: ModelFiles[], onProgress: ProgressCallback | undefined, options: { requireTokenizer?: boolean }): Promise<LoadedModelFiles> {
   const fetchFile = (files: ModelFiles, file: string) =>
     files.get(file, (done, total) => onProgress?.({ phase: 'download', done, total: total ?? done, message: file }));
 
@@ -61,6 +81,7 @@ export async function loadModelFiles(source: ModelFiles, onProgress?: ProgressCa
   const located = source.weightsFiles ? await source.weightsFiles() : { files: source };
   if (located.note) notes.push(located.note);
   const weightSource = located.files;
+  sources.push(weightSource);
   const weights: SafetensorsFile[] = [];
   const single = await fetchFile(weightSource, 'model.safetensors');
   if (single) {
@@ -78,6 +99,8 @@ export async function loadModelFiles(source: ModelFiles, onProgress?: ProgressCa
     }
     checkShards(index, weights);
   }
+  // Config against checkpoint, tensor by tensor, from the headers alone (nothing is allocated yet).
+  locateTensors(config, weights);
   return { config, tokenizer, weights, weightFileBytes: weights.reduce((sum, w) => sum + w.bytes.byteLength, 0), notes };
 }
 

@@ -10,6 +10,8 @@ export interface ModelFiles {
   get(file: string, onBytes?: (done: number, total: number | undefined) => void): Promise<ArrayBuffer | undefined>;
   /** Where the weights come from when that differs (a hub repo whose main branch lacks safetensors). */
   weightsFiles?(): Promise<{ files: ModelFiles; note?: string }>;
+  /** Drops the cached copies of the files read so far (a load that failed on them); returns how many. */
+  evictCached?(): Promise<number>;
 }
 
 /** Files the user picked or dropped (a folder or several files); matched by base name. */

@@ -21,6 +21,8 @@ export interface RemoteOptions {
 
 export class UrlFolder implements ModelFiles {
   readonly base: string;
+  /** URLs read through the cache by this folder, for `evictCached`. */
+  private readonly read = new Set<string>();
 
   constructor(
     base: string,
@@ -47,7 +49,19 @@ export class UrlFolder implements ModelFiles {
   }
 
   get(file: string, onBytes?: (done: number, total: number | undefined) => void): Promise<ArrayBuffer | undefined> {
-    return fetchBytes(this.url(file), { ...this.options, onBytes, validate: (bytes) => validateModelFile(file, bytes) });
+    const url = this.url(file);
+    this.read.add(url);
+    return fetchBytes(url, { ...this.options, onBytes, validate: (bytes) => validateModelFile(file, bytes) });
+  }
+
+  async evictCached(): Promise<number> {
+    let evicted = 0;
+    for (const url of this.read) {
+      if (!(await this.options.cache?.has(url))) continue;
+      await this.options.cache!.delete(url);
+      evicted++;
+    }
+    return evicted;
   }
 }
 
