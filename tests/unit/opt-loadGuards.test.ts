@@ -131,6 +131,22 @@ describe('files come from the model folder only', () => {
   });
 });
 
+describe('local files are read header first', () => {
+  it('an 8 GiB picked file with a bad header is refused after reading its first 8 bytes (File.slice), never read whole', async () => {
+    const first8 = new Uint8Array(8);
+    new DataView(first8.buffer).setBigUint64(0, 2n ** 40n, true);
+    const reads: [number, number][] = [];
+    const huge = {
+      size: 8 * 2 ** 30,
+      slice: (begin: number, end: number) => (reads.push([begin, end]), new Blob([first8.subarray(begin, end)])),
+      arrayBuffer: () => Promise.reject(new Error('read whole')),
+    } as unknown as Blob;
+    const files = new LocalFiles([{ name: 'big/model.safetensors', blob: huge }]);
+    await expect(files.get('model.safetensors')).rejects.toThrow(/model.safetensors is not a valid safetensors file: the header length 1099511627776 is implausible/);
+    expect(reads).toEqual([[0, 8]]);
+  });
+});
+
 describe('config.json must match the checkpoint', () => {
   const { config: preLn, weights } = variant('pre-LN (125m-like)');
   const tensors = weightsToTensors(preLn, weights);
