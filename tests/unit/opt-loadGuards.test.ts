@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { parseSafetensors, writeSafetensors } from '../../src/lib/opt/safetensor
 import { MemoryCache } from '../../src/lib/opt/sources/byteCache.ts';
 import { loadModelFiles } from '../../src/lib/opt/sources/loadModel.ts';
 import { LocalFiles } from '../../src/lib/opt/sources/modelFiles.ts';
-import { UrlFolder } from '../../src/lib/opt/sources/remoteFiles.ts';
+import { HubRepo, UrlFolder } from '../../src/lib/opt/sources/remoteFiles.ts';
 import { formatMergesTxt } from '../../src/lib/opt/tokenizer/tokenizerJson.ts';
 import { trainByteLevelBpe } from '../../src/lib/opt/tokenizer/trainBpe.ts';
 import { loadOptWeights, locateTensors, weightsToTensors } from '../../src/lib/opt/weights.ts';
@@ -40,9 +40,18 @@ beforeAll(async () => {
   writeFileSync(path.join(folder, 'merges.txt'), formatMergesTxt(bpe.merges));
   writeFileSync(path.join(folder, 'model.safetensors'), weightBytes);
   writeFileSync(path.join(root, 'secret.safetensors'), weightBytes);
+  mkdirSync(path.join(root, 'sized', 'opt', 'resolve'), { recursive: true });
+  cpSync(folder, path.join(root, 'sized', 'opt', 'resolve', 'main'), { recursive: true });
   server = await startStaticServer({
     root,
     route: (request, response) => {
+      // The hub API's listing for sized/opt, with config.json 5 bytes longer than the file served.
+      if (request.url?.startsWith('/api/models/sized/opt/revision/main')) {
+        const main = path.join(root, 'sized', 'opt', 'resolve', 'main');
+        const siblings = ['config.json', 'vocab.json', 'merges.txt', 'model.safetensors'].map((name) => ({ rfilename: name, size: statSync(path.join(main, name)).size + (name === 'config.json' ? 5 : 0) }));
+        response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ siblings }));
+        return true;
+      }
       if (!truncating || !request.url?.endsWith('/model.safetensors')) return false;
       // A close-delimited body (HTTP/1.1 without Content-Length or chunks) that ends early looks complete to fetch.
       const head = 'HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n';
@@ -108,6 +117,13 @@ describe('downloads are checked before they are cached', () => {
     await expect(loadModelFiles(folder())).rejects.toThrow(expect.objectContaining({ detail: expect.stringMatching(/num_hidden_layers is 1 .* cached file\(s\) of this model were removed/) }));
     expect(await cache.has(url)).toBe(false);
     expect((await loadModelFiles(folder())).config.numLayers).toBe(2);
+  });
+
+  it("a hub file whose size differs from the hub's listing is refused and not cached", async () => {
+    truncating = false;
+    const cache = new MemoryCache();
+    await expect(loadModelFiles(new HubRepo('sized/opt', 'main', { baseUrl: server.url, cache }))).rejects.toThrow(/config.json has \d+ bytes but the listing says \d+/);
+    expect(await cache.has(`${server.url}/sized/opt/resolve/main/config.json`)).toBe(false);
   });
 });
 

@@ -48,10 +48,20 @@ export class UrlFolder implements ModelFiles {
     return href;
   }
 
-  get(file: string, onBytes?: (done: number, total: number | undefined) => void): Promise<ArrayBuffer | undefined> {
+  async get(file: string, onBytes?: (done: number, total: number | undefined) => void): Promise<ArrayBuffer | undefined> {
     const url = this.url(file);
     this.read.add(url);
-    return fetchBytes(url, { ...this.options, onBytes, validate: (bytes) => validateModelFile(file, bytes) });
+    const size = await this.listedSize(file, url);
+    const validate = (bytes: ArrayBuffer) => {
+      if (size !== undefined && bytes.byteLength !== size) throw new InputError(`${file} has ${bytes.byteLength} bytes but the listing says ${size}`, 'a download cut off early looks like this');
+      validateModelFile(file, bytes);
+    };
+    return fetchBytes(url, { ...this.options, onBytes, validate });
+  }
+
+  /** The file's size where the source lists it (the hub's API does). */
+  protected async listedSize(_file: string, _url: string): Promise<number | undefined> {
+    return undefined;
   }
 
   async evictCached(): Promise<number> {
@@ -115,17 +125,41 @@ export class HubRepo extends UrlFolder {
     return (await repo.get('model.safetensors.index.json')) !== undefined || (await probe(repo.url('model.safetensors'), this.hubOptions.fetchImpl));
   }
 
+  private listing: Promise<Map<string, number | undefined> | undefined> | undefined;
+
   /** The repo's file names at this revision from the hub API, or undefined when the API is unavailable. */
   async listFiles(): Promise<string[] | undefined> {
-    const base = (this.hubOptions.baseUrl ?? HUB_BASE_URL).replace(/\/$/, '');
-    const bytes = await fetchBytes(`${base}/api/models/${this.repo}/revision/${encodeURIComponent(this.revision)}`, { fetchImpl: this.hubOptions.fetchImpl, cancel: this.hubOptions.cancel }).catch(() => undefined);
-    if (!bytes) return undefined;
-    try {
-      const info = JSON.parse(new TextDecoder().decode(bytes)) as { siblings?: { rfilename?: string }[] };
-      return info.siblings?.map((s) => s.rfilename ?? '').filter(Boolean);
-    } catch {
-      return undefined;
-    }
+    const listing = await this.fileListing();
+    return listing && [...listing.keys()];
+  }
+
+  /** A file's size from the hub's listing, fetched once and only for a file that is not cached. */
+  protected override async listedSize(file: string, url: string): Promise<number | undefined> {
+    if (await this.options.cache?.has(url)) return undefined;
+    return (await this.fileListing())?.get(file);
+  }
+
+  /** File name → size (when the API gives it, `blobs=true`) at this revision. */
+  private fileListing(): Promise<Map<string, number | undefined> | undefined> {
+    this.listing ??= (async () => {
+      const base = (this.hubOptions.baseUrl ?? HUB_BASE_URL).replace(/\/$/, '');
+      const url = `${base}/api/models/${this.repo}/revision/${encodeURIComponent(this.revision)}?blobs=true`;
+      const bytes = await fetchBytes(url, { fetchImpl: this.hubOptions.fetchImpl, cancel: this.hubOptions.cancel }).catch(() => undefined);
+      if (!bytes) return undefined;
+      try {
+        const info = JSON.parse(new TextDecoder().decode(bytes)) as { siblings?: { rfilename?: unknown; size?: unknown }[] };
+        if (!Array.isArray(info.siblings)) return undefined;
+        const listing = new Map<string, number | undefined>();
+        for (const sibling of info.siblings) {
+          if (typeof sibling?.rfilename !== 'string') continue;
+          listing.set(sibling.rfilename, Number.isSafeInteger(sibling.size) && (sibling.size as number) >= 0 ? (sibling.size as number) : undefined);
+        }
+        return listing;
+      } catch {
+        return undefined;
+      }
+    })();
+    return this.listing;
   }
 
   private async candidateRevisions(): Promise<string[]> {
