@@ -70,11 +70,11 @@ export function createOptApi(holder: SessionHolder) {
   return {
     async loadModel(spec: ModelSourceSpec, backendOverride: string | null, port: JobPort): Promise<LoadedModelInfo> {
       return runJob(port, async ({ cancel, progress }) => {
-        holder.session?.runtime.dispose();
-        holder.session = undefined;
-        tokenCache.clear();
+        // The model in use stays until the new one has loaded: a failed or cancelled load loses nothing.
         const session = await openOptModel(spec, { backendOverride, cancel, progress });
+        holder.session?.runtime.dispose();
         holder.session = session;
+        tokenCache.clear();
         return { summary: session.summary, backend: session.backend, source: session.source, notes: session.notes, weightBytes: session.runtime.weightBytes };
       });
     },

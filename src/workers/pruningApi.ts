@@ -128,15 +128,15 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
   }
 
   return {
-    /** Loads a model (the OPT job) and forgets everything pruned on the previous one. */
+    /** Loads a model (the OPT job) and, once it has loaded, forgets everything pruned on the previous one. */
     async loadModel(source: ModelSourceSpec, backendOverride: string | null, port: JobPort) {
-      spec = undefined;
+      // A failed load keeps the model in use, and with it what was pruned on it.
+      const info = await optApi.loadModel(source, backendOverride, port);
       snapshot = undefined;
       lastPruned = undefined;
       densePerplexity.clear();
       testIds.clear();
       calibrationStreams.clear();
-      const info = await optApi.loadModel(source, backendOverride, port);
       spec = source;
       return info;
     },

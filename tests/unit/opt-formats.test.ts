@@ -9,6 +9,8 @@ import { buildTokenizerJson, formatMergesTxt } from '../../src/lib/opt/tokenizer
 import { trainByteLevelBpe } from '../../src/lib/opt/tokenizer/trainBpe.ts';
 import { expectedTensors, loadOptWeights, locateTensors, weightsToTensors } from '../../src/lib/opt/weights.ts';
 import { variant } from '../helpers/optModels.ts';
+import { randomOptWeights } from '../../src/lib/opt/randomWeights.ts';
+import { Rng } from '../../src/lib/util/random.ts';
 
 const SPECIALS = ['<s>', '<pad>', '</s>', '<unk>'];
 
@@ -107,6 +109,10 @@ describe('OPT weights from safetensors', () => {
   });
 
   it('loads a sharded checkpoint through model.safetensors.index.json', async () => {
+    // The tokenizer's 270 ids must fit the embedding: a config with vocab_size 270.
+    const config = parseOptConfig({ vocab_size: 270, hidden_size: 8, num_attention_heads: 2, ffn_dim: 12, num_hidden_layers: 2, max_position_embeddings: 16 });
+    const weights = randomOptWeights(config, new Rng(5));
+    const tensors = weightsToTensors(config, weights);
     const names = Object.keys(tensors);
     const half = Math.floor(names.length / 2);
     const shard = (part: string[]) => writeSafetensors(Object.fromEntries(part.map((n) => [n, tensors[n]])));
@@ -128,7 +134,7 @@ describe('OPT weights from safetensors', () => {
   });
 
   it('names the missing tokenizer, config or weights', async () => {
-    const config0 = { name: 'config.json', blob: new Blob([JSON.stringify(configToJson(config))]) };
+    const config0 = { name: 'config.json', blob: new Blob([JSON.stringify(configToJson({ ...config, vocabSize: 270 }))]) };
     await expect(loadModelFiles(new LocalFiles([config0]))).rejects.toThrow(/tokenizer files are missing/);
     await expect(loadModelFiles(new LocalFiles([]))).rejects.toThrow(/No config.json/);
     const tokenizer = { name: 'tokenizer.json', blob: new Blob([JSON.stringify(buildTokenizerJson({ ...trainByteLevelBpe({ texts: ['ab'], vocabSize: 261, specialTokens: SPECIALS }), specialTokens: SPECIALS, bosToken: '</s>' }))]) };

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { CpuOptRuntime } from '../../lib/opt/cpu/cpuRuntime.ts';
@@ -7,6 +7,7 @@ import type { ByteCache } from '../../lib/opt/sources/byteCache.ts';
 import { loadModelFiles, type LoadedModelFiles } from '../../lib/opt/sources/loadModel.ts';
 import type { ModelFiles } from '../../lib/opt/sources/modelFiles.ts';
 import { HubRepo, parseRepoId } from '../../lib/opt/sources/remoteFiles.ts';
+import { readSafetensorsHeaderFirst } from '../../lib/opt/safetensors.ts';
 import { loadOptWeights } from '../../lib/opt/weights.ts';
 import { InputError } from '../../lib/errors.ts';
 
@@ -28,13 +29,45 @@ class FolderFiles implements ModelFiles {
   }
 
   async get(file: string): Promise<ArrayBuffer | undefined> {
-    const full = path.join(this.dir, file);
+    const full = path.resolve(this.dir, file);
+    if (!full.startsWith(this.dir + path.sep)) throw new InputError(`The file name ${JSON.stringify(file)} points outside ${this.dir}`);
     if (!existsSync(full)) return undefined;
-    const bytes = readFileSync(full);
-    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    return readWholeFile(full, file);
   }
 }
 
+/**
+ * One file into one ArrayBuffer, read in chunks (no Buffer copy, and no 2 GiB limit of readFileSync);
+ * a safetensors file's header is read and checked first, so a wrong file costs a few bytes of reading.
+ */
+async function readWholeFile(full: string, name: string): Promise<ArrayBuffer> {
+  const fd = openSync(full, 'r');
+  try {
+    const size = statSync(full).size;
+    const readRange = async (begin: number, end: number): Promise<Uint8Array> => {
+      const out = new Uint8Array(end - begin);
+      for (let done = 0; done < out.byteLength; ) {
+        const read = readSync(fd, out, done, Math.min(out.byteLength - done, 1 << 26), begin + done);
+        if (read === 0) throw new InputError(`${full} ended at byte ${begin + done} while reading (changed on disk?)`);
+        done += read;
+      }
+      return out;
+    };
+    const readAll = async (): Promise<ArrayBuffer> => {
+      try {
+        return (await readRange(0, size)).buffer as ArrayBuffer;
+      } catch (error) {
+        if (error instanceof InputError) throw error;
+        throw new InputError(`${full} (${(size / 2 ** 30).toFixed(2)} GiB) could not be read into memory`, error instanceof Error ? error.message : String(error));
+      }
+    };
+    return name.endsWith('.safetensors') ? await readSafetensorsHeaderFirst(full, size, readRange, readAll) : await readAll();
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Hub downloads on disk, one file per URL; written to a temporary name and renamed, so a crash never leaves half a file. */
 class DiskCache implements ByteCache {
   readonly kind = 'cache-api' as const;
   constructor(private readonly dir: string) {}
@@ -45,9 +78,7 @@ class DiskCache implements ByteCache {
 
   async get(url: string): Promise<ArrayBuffer | undefined> {
     const file = this.file(url);
-    if (!existsSync(file)) return undefined;
-    const bytes = readFileSync(file);
-    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    return existsSync(file) ? readWholeFile(file, url) : undefined;
   }
 
   async has(url: string): Promise<boolean> {
@@ -56,7 +87,13 @@ class DiskCache implements ByteCache {
 
   async put(url: string, bytes: ArrayBuffer): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
-    writeFileSync(this.file(url), new Uint8Array(bytes));
+    const temporary = `${this.file(url)}.${process.pid}.partial`;
+    writeFileSync(temporary, new Uint8Array(bytes));
+    renameSync(temporary, this.file(url));
+  }
+
+  async delete(url: string): Promise<void> {
+    rmSync(this.file(url), { force: true });
   }
 }
 

@@ -27,6 +27,8 @@ export async function run(argv: string[]) {
     onProgress: (p) => process.stderr.write(`\r${p.phase}: ${p.done.toFixed(1)} / ${p.total} windows`),
   });
   process.stderr.write('\n');
+  // A metric that is not a number is a failure, never a result printed with exit 0.
+  if (!Number.isFinite(result.ppl)) throw new Error(`perplexity is ${result.ppl} over ${result.tokens} tokens: the model's logits are not finite`);
   return {
     ppl: result.ppl,
     tokens: result.tokens,

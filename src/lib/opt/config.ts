@@ -61,6 +61,23 @@ export function valueHeadOffsets(config: OptConfig, layer: number): number[] {
   return offsets;
 }
 
+/**
+ * Sizes beyond any OPT checkpoint (OPT-175B: 96 layers, hidden 12288, 50272 tokens, 2048 positions),
+ * with room to spare; they stop a hostile config.json before anything is allocated. The weights
+ * then bound the sizes exactly (`checkConfigFitsWeights`).
+ */
+const MAX_SIZES: Record<string, number> = {
+  num_hidden_layers: 1024,
+  hidden_size: 1 << 17,
+  num_attention_heads: 1 << 12,
+  ffn_dim: 1 << 20,
+  word_embed_proj_dim: 1 << 17,
+  vocab_size: 1 << 22,
+  max_position_embeddings: 1 << 20,
+};
+/** 2³⁸ ≈ 275 G parameters: more than OPT-175B, less than anything a browser or this CLI could hold. */
+const MAX_PARAMETERS = 2 ** 38;
+
 export function parseOptConfig(json: unknown, fileName = 'config.json'): OptConfig {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new InputError(`${fileName} is not a JSON object`, 'expected an OPT config.json from the Hugging Face hub');
@@ -69,7 +86,10 @@ export function parseOptConfig(json: unknown, fileName = 'config.json'): OptConf
   const field = (name: string, expected: string) => new InputError(`${fileName}: "${name}" must be ${expected}, got ${JSON.stringify(raw[name])}`);
   const int = (name: string, fallback?: number, min = 1): number => {
     const value = raw[name] ?? fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw field(name, `an integer ≥ ${min}`);
+    const max = MAX_SIZES[name] ?? Number.MAX_SAFE_INTEGER;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw field(name, max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer in [${min}, ${max}]`);
+    }
     return value;
   };
   const bool = (name: string, fallback: boolean): boolean => {
@@ -92,7 +112,22 @@ export function parseOptConfig(json: unknown, fileName = 'config.json'): OptConf
   const numLayers = int('num_hidden_layers', 12);
   const ffnDim = int('ffn_dim', 3072);
   const wordEmbedProjDim = raw.word_embed_proj_dim === null ? hiddenSize : int('word_embed_proj_dim', hiddenSize);
+  const vocabSize = int('vocab_size', 50272);
+  const maxPositions = int('max_position_embeddings', 2048);
+  // Every layer has q_proj and k_proj at full width whatever the pruning: a floor on the parameters.
+  const parameterFloor = vocabSize * wordEmbedProjDim + (maxPositions + POSITION_OFFSET) * hiddenSize + numLayers * 2 * hiddenSize * hiddenSize;
+  if (parameterFloor > MAX_PARAMETERS) {
+    throw new InputError(
+      `${fileName}: the sizes imply at least ${parameterFloor.toExponential(2)} parameters, more than any model this app can hold`,
+      'check num_hidden_layers, hidden_size, vocab_size and max_position_embeddings',
+    );
+  }
 
+  const tokenId = (name: string, fallback: number): number => {
+    const value = int(name, fallback, 0);
+    if (value >= vocabSize) throw field(name, `a token id below vocab_size ${vocabSize}`);
+    return value;
+  };
   const ffnDims = perLayerWidths(raw.ffn_dims, numLayers, ffnDim, fileName);
   const vHeadDims = perHeadWidths(raw.v_head_dims, numLayers, numHeads, headDim, fileName);
   const vDims = vHeadDims.map((widths) => widths.reduce((a, b) => a + b, 0));
@@ -105,20 +140,20 @@ export function parseOptConfig(json: unknown, fileName = 'config.json'): OptConf
     });
   }
   return {
-    vocabSize: int('vocab_size', 50272),
+    vocabSize,
     hiddenSize,
     numLayers,
     numHeads,
     headDim,
     ffnDim,
-    maxPositions: int('max_position_embeddings', 2048),
+    maxPositions,
     doLayerNormBefore: bool('do_layer_norm_before', true),
     wordEmbedProjDim,
     layerNormAffine: bool('layer_norm_elementwise_affine', true),
     enableBias: bool('enable_bias', true),
-    padTokenId: int('pad_token_id', 1, 0),
-    bosTokenId: int('bos_token_id', 2, 0),
-    eosTokenId: int('eos_token_id', 2, 0),
+    padTokenId: tokenId('pad_token_id', 1),
+    bosTokenId: tokenId('bos_token_id', 2),
+    eosTokenId: tokenId('eos_token_id', 2),
     ffnDims,
     vHeadDims,
     vDims,
@@ -127,7 +162,7 @@ export function parseOptConfig(json: unknown, fileName = 'config.json'): OptConf
 
 function perLayerWidths(value: unknown, numLayers: number, fallback: number, fileName: string, name = 'ffn_dims'): number[] {
   if (value === undefined || value === null) return new Array<number>(numLayers).fill(fallback);
-  if (!Array.isArray(value) || value.length !== numLayers || !value.every((v) => Number.isInteger(v) && v >= 0)) {
+  if (!Array.isArray(value) || value.length !== numLayers || !value.every((v) => Number.isInteger(v) && v >= 0 && v <= MAX_SIZES.ffn_dim)) {
     throw new InputError(`${fileName}: "${name}" must list ${numLayers} non-negative integers (one per layer)`, `got ${JSON.stringify(value)}`);
   }
   return value as number[];

@@ -32,30 +32,55 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
-export function parseSafetensors(buffer: ArrayBuffer | Uint8Array, fileName = 'model.safetensors'): SafetensorsFile {
-  const bytes = buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer);
-  const fail = (what: string) =>
-    new InputError(`${fileName} is not a valid safetensors file: ${what}`, 'expected an 8-byte header length, a JSON header and the tensor data (huggingface.co/docs/safetensors)');
-  if (bytes.byteLength < 8) throw fail(`it has only ${bytes.byteLength} bytes`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = Number(view.getBigUint64(0, true));
-  if (headerLength < 2 || headerLength > MAX_HEADER_BYTES) throw fail(`the header length ${headerLength} is implausible`);
-  if (8 + headerLength > bytes.byteLength) {
-    throw fail(`the header needs ${headerLength} bytes but the file has ${bytes.byteLength} (truncated?)`);
-  }
-  let header: Record<string, unknown>;
+export interface SafetensorsHeader {
+  /** Bytes before the data: 8 + the header length. */
+  dataStart: number;
+  tensors: Map<string, TensorEntry>;
+  metadata: Record<string, string>;
+}
+
+function invalid(fileName: string, what: string): InputError {
+  return new InputError(
+    `${fileName} is not a valid safetensors file: ${what}`,
+    'expected an 8-byte header length, a JSON header and the tensor data (huggingface.co/docs/safetensors); if it was downloaded, the download was cut off or the server sent something else',
+  );
+}
+
+/** The header length from the file's first 8 bytes, checked against the file's size. */
+export function readHeaderLength(first8: Uint8Array, fileSize: number, fileName: string): number {
+  if (fileSize < 8 || first8.byteLength < 8) throw invalid(fileName, `it has only ${fileSize} bytes`);
+  const headerLength = Number(new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true));
+  if (headerLength < 2 || headerLength > MAX_HEADER_BYTES) throw invalid(fileName, `the header length ${headerLength} is implausible`);
+  if (8 + headerLength > fileSize) throw invalid(fileName, `the header needs ${headerLength} bytes but the file has ${fileSize} (truncated?)`);
+  return headerLength;
+}
+
+/**
+ * Parses and checks the JSON header (bytes 8 … 8+N) against the file's size, by the format's rules:
+ * every tensor's byte range lies in the data, its length is shape × dtype size, the ranges tile the
+ * data from 0 with no overlap or gap, and the data ends where the last tensor ends. Needs only the
+ * header bytes, so a loader can refuse a bad file before reading its data.
+ */
+export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number, fileName: string): SafetensorsHeader {
+  const fail = (what: string) => invalid(fileName, what);
+  const dataStart = 8 + headerBytes.byteLength;
+  let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
   } catch {
     throw fail('the header is not JSON');
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) throw fail('the header is not a JSON object');
-  const dataStart = 8 + headerLength;
   const tensors = new Map<string, TensorEntry>();
   let metadata: Record<string, string> = {};
+  const ranges: { name: string; begin: number; end: number }[] = [];
+  const dataLength = fileSize - dataStart;
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') {
-      metadata = (raw ?? {}) as Record<string, string>;
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || !Object.values(raw).every((v) => typeof v === 'string')) {
+        throw fail('__metadata__ must map strings to strings');
+      }
+      metadata = raw as Record<string, string>;
       continue;
     }
     const entry = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
@@ -69,18 +94,40 @@ export function parseSafetensors(buffer: ArrayBuffer | Uint8Array, fileName = 'm
       );
     }
     const dtype = entry.dtype as SafetensorsDtype;
-    const shape = entry.shape as number[];
-    const [begin, end] = entry.data_offsets as number[];
-    const elements = shape.reduce((a, b) => a * b, 1);
-    if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw fail(`tensor ${name} has shape [${shape}]`);
-    if (!Number.isInteger(begin) || !Number.isInteger(end) || end - begin !== elements * BYTES_PER_ELEMENT[dtype]) {
-      throw fail(`tensor ${name} (${dtype} [${shape}]) has data offsets [${begin}, ${end}] of the wrong length`);
+    const shape = entry.shape as unknown[];
+    if (!shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) throw fail(`tensor ${name} has shape ${JSON.stringify(shape).slice(0, 80)}`);
+    if (entry.data_offsets.length !== 2) throw fail(`tensor ${name} has data_offsets ${JSON.stringify(entry.data_offsets).slice(0, 80)}, not [begin, end]`);
+    const [begin, end] = entry.data_offsets as unknown[];
+    if (!Number.isSafeInteger(begin) || !Number.isSafeInteger(end) || (begin as number) < 0 || (end as number) < (begin as number)) {
+      throw fail(`tensor ${name} has data offsets ${JSON.stringify(entry.data_offsets).slice(0, 80)}`);
     }
-    if (dataStart + end > bytes.byteLength) {
-      throw fail(`tensor ${name} ends at byte ${dataStart + end} but the file has ${bytes.byteLength} (truncated download?)`);
+    const byteLength = (shape as number[]).reduce((a, b) => a * b, BYTES_PER_ELEMENT[dtype]);
+    if ((end as number) - (begin as number) !== byteLength) {
+      throw fail(`tensor ${name} (${dtype} [${shape}]) needs ${byteLength} bytes but its data offsets [${begin}, ${end}] hold ${(end as number) - (begin as number)}`);
     }
-    tensors.set(name, { name, dtype, shape, begin: dataStart + begin, end: dataStart + end });
+    if ((end as number) > dataLength) {
+      throw fail(`tensor ${name} ends at byte ${end} of the data but the file holds ${dataLength} bytes of data (truncated download?)`);
+    }
+    ranges.push({ name, begin: begin as number, end: end as number });
+    tensors.set(name, { name, dtype, shape: shape as number[], begin: dataStart + (begin as number), end: dataStart + (end as number) });
   }
+  ranges.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let cursor = 0;
+  for (const range of ranges) {
+    if (range.begin < cursor) throw fail(`tensor ${range.name} overlaps the tensor before it (data bytes ${range.begin} < ${cursor})`);
+    if (range.begin > cursor) throw fail(`the data has a gap of ${range.begin - cursor} bytes before tensor ${range.name}`);
+    cursor = range.end;
+  }
+  if (cursor !== dataLength) {
+    throw fail(`the tensors end at data byte ${cursor} but the file holds ${dataLength} bytes of data (${cursor > dataLength ? 'truncated' : 'extra bytes, or a wrong header length'})`);
+  }
+  return { dataStart, tensors, metadata };
+}
+
+export function parseSafetensors(buffer: ArrayBuffer | Uint8Array, fileName = 'model.safetensors'): SafetensorsFile {
+  const bytes = buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer);
+  const headerLength = readHeaderLength(bytes.subarray(0, 8), bytes.byteLength, fileName);
+  const { tensors, metadata } = parseSafetensorsHeader(bytes.subarray(8, 8 + headerLength), bytes.byteLength, fileName);
   return { fileName, bytes, tensors, metadata };
 }
 
@@ -196,4 +243,20 @@ export function writeSafetensors(tensors: Record<string, TensorToWrite>, metadat
     cursor += tensor.data.length * BYTES_PER_ELEMENT[dtype];
   }
   return out;
+}
+
+/**
+ * Reads a safetensors file from storage that can read byte ranges (a `File`, a file descriptor):
+ * the 8-byte length first, then the header, checked against the file's size, and only then the whole
+ * file — a wrong or foreign file is refused after reading a few bytes, never after reading gigabytes.
+ */
+export async function readSafetensorsHeaderFirst(
+  fileName: string,
+  fileSize: number,
+  readRange: (begin: number, end: number) => Promise<Uint8Array>,
+  readAll: () => Promise<ArrayBuffer>,
+): Promise<ArrayBuffer> {
+  const headerLength = readHeaderLength(await readRange(0, Math.min(8, fileSize)), fileSize, fileName);
+  parseSafetensorsHeader(await readRange(8, 8 + headerLength), fileSize, fileName);
+  return readAll();
 }

@@ -95,14 +95,35 @@ export function expectedTensors(config: OptConfig): ExpectedTensor[] {
   return out;
 }
 
-/** Where each expected tensor is stored (HF writes `model.decoder.…`; some exports drop `model.`). */
+/** The model's bytes at the narrowest dtype (2 bytes) must fit in the weight files' data: checked before anything is read. */
+export function checkConfigFitsWeights(config: OptConfig, files: readonly SafetensorsFile[]): void {
+  const available = files.reduce((sum, file) => sum + [...file.tensors.values()].reduce((s, t) => s + t.end - t.begin, 0), 0);
+  const needed = 2 * expectedTensors(config).reduce((sum, t) => sum + t.shape.reduce((a, b) => a * b, 1), 0);
+  if (needed > available) {
+    throw new InputError(
+      `config.json describes a model of at least ${needed} bytes but the weight files hold ${available}`,
+      'the weights and config.json do not belong together (check num_hidden_layers, hidden_size, ffn_dim, vocab_size)',
+    );
+  }
+}
+
+const PREFIXES = ['model.decoder.', 'decoder.', ''];
+
+/**
+ * Where each expected tensor is stored (HF writes `model.decoder.…`; some exports drop `model.`).
+ * Every tensor the config calls for must be there with its shape, and every stored tensor must be
+ * used (OPT's tied `lm_head.weight` aside): a config.json that does not match the checkpoint — fewer
+ * layers, `enable_bias` or `do_layer_norm_before` flipped — is refused with the tensors it concerns.
+ */
 export function locateTensors(config: OptConfig, files: readonly SafetensorsFile[]): Map<string, { file: SafetensorsFile; entry: TensorEntry }> {
+  checkConfigFitsWeights(config, files);
   const found = new Map<string, { file: SafetensorsFile; entry: TensorEntry }>();
+  const used = new Set<TensorEntry>();
   const missing: string[] = [];
   for (const expected of expectedTensors(config)) {
     let hit: { file: SafetensorsFile; entry: TensorEntry } | undefined;
     for (const file of files) {
-      for (const prefix of ['model.decoder.', 'decoder.', '']) {
+      for (const prefix of PREFIXES) {
         const entry = file.tensors.get(prefix + expected.name);
         if (entry) hit ??= { file, entry };
       }
@@ -117,15 +138,51 @@ export function locateTensors(config: OptConfig, files: readonly SafetensorsFile
         'the weights and config.json do not belong together (check hidden_size, ffn_dim, vocab_size and any pruned widths)',
       );
     }
+    used.add(hit.entry);
     found.set(expected.name, hit);
   }
-  if (missing.length > 0) {
-    throw new InputError(
-      `The checkpoint lacks ${missing.length} tensor(s) that config.json calls for`,
-      `missing: ${missing.slice(0, 6).join(', ')}${missing.length > 6 ? ', …' : ''}`,
-    );
+  const unused: string[] = [];
+  for (const file of files) {
+    for (const entry of file.tensors.values()) {
+      const tiedHead = /^(model\.)?lm_head\.weight$/.test(entry.name) && entry.shape.join(',') === `${config.vocabSize},${config.wordEmbedProjDim}`;
+      if (!used.has(entry) && !tiedHead) unused.push(entry.name);
+    }
+  }
+  if (missing.length > 0 || unused.length > 0) {
+    const list = (names: string[]) => `${names.slice(0, 8).join(', ')}${names.length > 8 ? `, … (${names.length} in all)` : ''}`;
+    const parts = [missing.length > 0 ? `lacks ${missing.length} tensor(s) that config.json calls for: ${list(missing)}` : '', unused.length > 0 ? `has ${unused.length} tensor(s) that config.json does not use: ${list(unused)}` : ''];
+    throw new InputError(`The checkpoint ${parts.filter(Boolean).join('; and ')}`, mismatchHint(config, missing, unused));
   }
   return found;
+}
+
+/** Which config.json field most likely disagrees with the checkpoint, from the tensors' names. */
+function mismatchHint(config: OptConfig, missing: string[], unused: string[]): string {
+  const hints: string[] = [];
+  const layerOf = (name: string) => Number(/^layers\.(\d+)\./.exec(name)?.[1] ?? -1);
+  const storedLayers = unused.reduce((most, name) => Math.max(most, layerOf(name.replace(/^(model\.)?decoder\./, '')) + 1), 0);
+  if (storedLayers > config.numLayers) hints.push(`num_hidden_layers is ${config.numLayers} but the checkpoint has ${storedLayers} layers`);
+  const missingLayers = missing.map(layerOf).filter((l) => l >= 0);
+  if (storedLayers === 0 && missingLayers.includes(config.numLayers - 1)) {
+    hints.push(`num_hidden_layers is ${config.numLayers} but the checkpoint has only ${missingLayers.reduce((a, b) => Math.min(a, b))} layers`);
+  }
+  const isBias = (name: string) => /(proj|fc\d)\.bias$/.test(name);
+  if (!config.enableBias && unused.some(isBias)) hints.push('enable_bias is false but the checkpoint has linear biases');
+  if (config.enableBias && missing.some(isBias)) hints.push('enable_bias is true but the checkpoint has no linear biases');
+  const isFinalNorm = (name: string) => /^(model\.)?(decoder\.)?final_layer_norm\./.test(name);
+  if (!config.doLayerNormBefore && unused.some(isFinalNorm)) hints.push('do_layer_norm_before is false (post-LN, no final layer norm in OPT) but the checkpoint has final_layer_norm: a pre-LN model?');
+  if (config.doLayerNormBefore && missing.some(isFinalNorm)) hints.push('do_layer_norm_before is true (pre-LN, with a final layer norm) but the checkpoint has no final_layer_norm: a post-LN model such as opt-350m?');
+  return hints.length > 0 ? `${hints.join('; ')}.` : 'the weights and config.json do not belong together';
+}
+
+/** Throws naming the tensor when it holds NaN or ±Infinity (a damaged or diverged checkpoint). */
+export function checkFinite(data: Float32Array, fileName: string, tensorName: string): void {
+  for (let i = 0; i < data.length; i++) {
+    // x - x is 0 for every finite x and NaN for NaN and ±Infinity.
+    if (data[i] - data[i] !== 0) {
+      throw new InputError(`${fileName}: tensor ${tensorName} holds ${data[i]} at index ${i}`, 'the checkpoint is damaged (or training diverged); the model cannot give meaningful results');
+    }
+  }
 }
 
 /**
@@ -143,7 +200,9 @@ export async function streamOptTensors(
   for (let i = 0; i < expected.length; i++) {
     const { name, shape } = expected[i];
     const { file, entry } = located.get(name)!;
-    await visit(name, readTensorF32(file, entry), shape);
+    const data = readTensorF32(file, entry);
+    checkFinite(data, file.fileName, entry.name);
+    await visit(name, data, shape);
     onProgress?.(i + 1, expected.length);
   }
 }

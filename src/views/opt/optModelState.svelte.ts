@@ -60,8 +60,7 @@ export class OptModelState<Api extends OptApi = OptApi> {
     this.loading = true;
     this.error = undefined;
     this.progress = { phase: 'download', done: 0, total: 1, message: 'starting' };
-    this.info = undefined;
-    this.source = undefined;
+    // The loaded model (info, source) stays until the new one has loaded: the worker keeps it too.
     this.job = this.worker.run((api, port) => api.loadModel(spec, this.backendOverride, port), (p) => (this.progress = p));
     try {
       this.info = await this.job.result;

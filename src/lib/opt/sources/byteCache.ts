@@ -1,8 +1,8 @@
 /**
  * Where downloaded model files are kept between visits (DESIGN §3): the Cache API when the browser
  * has it, falling back to memory when it is missing or full (a quota error), so a big download still
- * works, just without surviving a reload. Only complete downloads are stored; a failed one leaves the
- * files already finished in place.
+ * works, just without surviving a reload. Only complete downloads that pass their file check are
+ * stored (see fetchBytes' `validate`); a failed one leaves the files already finished in place.
  */
 export interface ByteCache {
   readonly kind: 'cache-api' | 'memory';
@@ -10,6 +10,8 @@ export interface ByteCache {
   /** Whether `url` is stored, without reading it. */
   has(url: string): Promise<boolean>;
   put(url: string, bytes: ArrayBuffer): Promise<void>;
+  /** Forgets `url` (a cached copy that failed its check). */
+  delete(url: string): Promise<void>;
 }
 
 export const MODEL_CACHE_NAME = 'paperlab-models';
@@ -28,6 +30,10 @@ export class MemoryCache implements ByteCache {
 
   async put(url: string, bytes: ArrayBuffer): Promise<void> {
     this.entries.set(url, bytes);
+  }
+
+  async delete(url: string): Promise<void> {
+    this.entries.delete(url);
   }
 }
 
@@ -60,6 +66,11 @@ export class BrowserCache implements ByteCache {
       if (!isQuotaError(error)) throw error;
       await this.fallback.put(url, bytes);
     }
+  }
+
+  async delete(url: string): Promise<void> {
+    await this.fallback.delete(url);
+    await (await this.storage.open(MODEL_CACHE_NAME)).delete(url);
   }
 }
 

@@ -14,14 +14,20 @@ export interface FetchOptions {
   /** Bytes so far and the total when the server says it (Content-Length). */
   onBytes?: (done: number, total: number | undefined) => void;
   fetchImpl?: typeof fetch;
+  /**
+   * Throws (an InputError) when the bytes are not the file they should be. Runs before a download is
+   * cached, and on a cached copy before it is used: a bad cached copy is evicted and fetched again.
+   */
+  validate?: (bytes: ArrayBuffer) => void;
 }
 
 export async function fetchBytes(url: string, options: FetchOptions = {}): Promise<ArrayBuffer | undefined> {
   const cached = await options.cache?.get(url);
-  if (cached) {
+  if (cached && isValid(cached, options.validate)) {
     options.onBytes?.(cached.byteLength, cached.byteLength);
     return cached;
   }
+  if (cached) await options.cache?.delete(url);
   const cancel = options.cancel ?? neverCancelled;
   const controller = new AbortController();
   const poll = setInterval(() => cancel.cancelled && controller.abort(), 100);
@@ -41,6 +47,12 @@ export async function fetchBytes(url: string, options: FetchOptions = {}): Promi
     const lengthHeader = response.headers.get('Content-Length');
     const total = lengthHeader ? Number(lengthHeader) : undefined;
     const bytes = await readBody(response, url, total, cancel, options.onBytes);
+    try {
+      options.validate?.(bytes);
+    } catch (error) {
+      const { message, detail } = describeInput(error);
+      throw new InputError(`The download of ${url} is not usable: ${message}`, `${detail ? `${detail}; ` : ''}it was not cached, so loading again downloads it afresh`);
+    }
     await options.cache?.put(url, bytes);
     return bytes;
   } finally {
@@ -77,6 +89,20 @@ async function readBody(response: Response, url: string, total: number | undefin
     throw new InputError(`The download of ${url} is incomplete: ${received} of ${total} bytes`, 'the connection closed early; retry');
   }
   return received === buffer.byteLength ? buffer.buffer : buffer.slice(0, received).buffer;
+}
+
+function isValid(bytes: ArrayBuffer, validate: ((bytes: ArrayBuffer) => void) | undefined): boolean {
+  try {
+    validate?.(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function describeInput(error: unknown): { message: string; detail?: string } {
+  const detail = (error as { detail?: unknown }).detail;
+  return { message: describe(error), detail: typeof detail === 'string' ? detail : undefined };
 }
 
 function describe(error: unknown): string {

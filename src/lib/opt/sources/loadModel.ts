@@ -1,9 +1,11 @@
-import { InputError } from '../../errors.ts';
+import { InputError, isInputError } from '../../errors.ts';
 import type { ProgressCallback } from '../../progress.ts';
 import { parseOptConfig, type OptConfig } from '../config.ts';
 import { parseSafetensors, type SafetensorsFile } from '../safetensors.ts';
 import { OptTokenizer } from '../tokenizer/tokenizer.ts';
+import { locateTensors } from '../weights.ts';
 import type { ModelFiles } from './modelFiles.ts';
+import { parseShardIndex } from './shardIndex.ts';
 
 /**
  * Reads an OPT checkpoint from any source: config.json, the tokenizer (tokenizer.json, or vocab.json +
@@ -31,7 +33,26 @@ function parseJson(bytes: ArrayBuffer, file: string, label: string): unknown {
   }
 }
 
+/**
+ * When the files turn out not to make a model (a config that does not match the weights, a shard
+ * index whose sizes disagree), the cached copies of this source's files are dropped: the next load
+ * downloads them afresh rather than failing the same way from the cache forever.
+ */
 export async function loadModelFiles(source: ModelFiles, onProgress?: ProgressCallback, options: { requireTokenizer?: boolean } = {}): Promise<LoadedModelFiles> {
+  const sources: ModelFiles[] = [source];
+  try {
+    return await readModelFiles(source, sources, onProgress, options);
+  } catch (error) {
+    if (!isInputError(error) || !sources.some((files) => files.evictCached)) throw error;
+    let evicted = 0;
+    for (const files of sources) evicted += (await files.evictCached?.()) ?? 0;
+    if (evicted === 0) throw error;
+    const detail = (error as InputError).detail;
+    throw new InputError(error.message, `${detail ? `${detail}; ` : ''}the ${evicted} cached file(s) of this model were removed, so loading again downloads them afresh`);
+  }
+}
+
+async function readModelFiles(source: ModelFiles, sources: ModelFiles[], onProgress: ProgressCallback | undefined, options: { requireTokenizer?: boolean }): Promise<LoadedModelFiles> {
   const fetchFile = (files: ModelFiles, file: string) =>
     files.get(file, (done, total) => onProgress?.({ phase: 'download', done, total: total ?? done, message: file }));
 
@@ -54,12 +75,13 @@ export async function loadModelFiles(source: ModelFiles, onProgress?: ProgressCa
     tokenizerFiles.mergesTxt = merges && decoder.decode(merges);
   }
   const hasTokenizer = Boolean(tokenizerFiles.tokenizerJson || tokenizerFiles.vocabJson || tokenizerFiles.mergesTxt);
-  const tokenizer = hasTokenizer || (options.requireTokenizer ?? true) ? OptTokenizer.fromFiles(tokenizerFiles, config.bosTokenId) : null;
+  const tokenizer = hasTokenizer || (options.requireTokenizer ?? true) ? OptTokenizer.fromFiles(tokenizerFiles, { bosTokenId: config.bosTokenId, vocabSize: config.vocabSize }) : null;
 
   const notes: string[] = [];
   const located = source.weightsFiles ? await source.weightsFiles() : { files: source };
   if (located.note) notes.push(located.note);
   const weightSource = located.files;
+  sources.push(weightSource);
   const weights: SafetensorsFile[] = [];
   const single = await fetchFile(weightSource, 'model.safetensors');
   if (single) {
@@ -69,13 +91,37 @@ export async function loadModelFiles(source: ModelFiles, onProgress?: ProgressCa
     if (!indexBytes) {
       throw new InputError(`No model.safetensors in ${weightSource.label}`, 'expected model.safetensors or a sharded model.safetensors.index.json (pytorch_model.bin cannot be read in the browser)');
     }
-    const index = parseJson(indexBytes, 'model.safetensors.index.json', weightSource.label) as { weight_map?: Record<string, string> };
-    if (!index.weight_map || typeof index.weight_map !== 'object') throw new InputError('model.safetensors.index.json has no weight_map');
-    for (const shard of [...new Set(Object.values(index.weight_map))]) {
+    const index = parseShardIndex(parseJson(indexBytes, 'model.safetensors.index.json', weightSource.label));
+    for (const shard of index.shards) {
       const bytes = await fetchFile(weightSource, shard);
       if (!bytes) throw new InputError(`The shard ${shard} named by model.safetensors.index.json is missing from ${weightSource.label}`);
       weights.push(parseSafetensors(bytes, shard));
     }
+    checkShards(index, weights);
   }
+  // Config against checkpoint, tensor by tensor, from the headers alone (nothing is allocated yet).
+  locateTensors(config, weights);
   return { config, tokenizer, weights, weightFileBytes: weights.reduce((sum, w) => sum + w.bytes.byteLength, 0), notes };
+}
+
+/** Each tensor sits in the shard the index names, and the tensors add up to the stated total size. */
+function checkShards(index: ReturnType<typeof parseShardIndex>, weights: readonly SafetensorsFile[]): void {
+  let totalSize = 0;
+  for (const file of weights) {
+    for (const entry of file.tensors.values()) {
+      totalSize += entry.end - entry.begin;
+      const listed = index.weightMap.get(entry.name);
+      if (listed !== undefined && listed !== file.fileName) {
+        throw new InputError(`model.safetensors.index.json: weight_map puts ${entry.name} in ${listed}, but it is in ${file.fileName}`);
+      }
+    }
+  }
+  for (const [tensor, shard] of index.weightMap) {
+    if (!weights.some((file) => file.fileName === shard && file.tensors.has(tensor))) {
+      throw new InputError(`model.safetensors.index.json: weight_map puts ${tensor} in ${shard}, which does not hold it`);
+    }
+  }
+  if (index.totalSize !== undefined && index.totalSize !== totalSize) {
+    throw new InputError(`model.safetensors.index.json: metadata.total_size is ${index.totalSize} bytes but the shards hold ${totalSize}`, 'a shard is truncated or from another checkpoint');
+  }
 }

@@ -1,3 +1,5 @@
+import { readSafetensorsHeaderFirst } from '../safetensors.ts';
+
 /**
  * A place model files come from: a hub repository at a revision, a URL folder, files picked from disk,
  * or the embedded default. `get` returns a file's bytes, or undefined when the source has no such file.
@@ -8,6 +10,8 @@ export interface ModelFiles {
   get(file: string, onBytes?: (done: number, total: number | undefined) => void): Promise<ArrayBuffer | undefined>;
   /** Where the weights come from when that differs (a hub repo whose main branch lacks safetensors). */
   weightsFiles?(): Promise<{ files: ModelFiles; note?: string }>;
+  /** Drops the cached copies of the files read so far (a load that failed on them); returns how many. */
+  evictCached?(): Promise<number>;
 }
 
 /** Files the user picked or dropped (a folder or several files); matched by base name. */
@@ -25,7 +29,10 @@ export class LocalFiles implements ModelFiles {
   async get(file: string, onBytes?: (done: number, total: number | undefined) => void): Promise<ArrayBuffer | undefined> {
     const blob = this.byName.get(file);
     if (!blob) return undefined;
-    const bytes = await blob.arrayBuffer();
+    // A safetensors file's header is read (File.slice) and checked before its data.
+    const bytes = file.endsWith('.safetensors')
+      ? await readSafetensorsHeaderFirst(file, blob.size, async (begin, end) => new Uint8Array(await blob.slice(begin, end).arrayBuffer()), () => blob.arrayBuffer())
+      : await blob.arrayBuffer();
     onBytes?.(bytes.byteLength, bytes.byteLength);
     return bytes;
   }

@@ -3,6 +3,7 @@ import { InputError } from '../../errors.ts';
 import type { ByteCache } from './byteCache.ts';
 import { fetchBytes } from './fetchBytes.ts';
 import type { ModelFiles } from './modelFiles.ts';
+import { validateModelFile } from './validateFile.ts';
 
 /**
  * Model files over HTTP: any URL folder (the embedded model is one, served next to the app), or a
@@ -20,21 +21,57 @@ export interface RemoteOptions {
 
 export class UrlFolder implements ModelFiles {
   readonly base: string;
+  /** URLs read through the cache by this folder, for `evictCached`. */
+  private readonly read = new Set<string>();
 
   constructor(
     base: string,
     protected readonly options: RemoteOptions = {},
     readonly label = base,
   ) {
-    this.base = base.endsWith('/') ? base : `${base}/`;
+    try {
+      this.base = new URL(base.endsWith('/') ? base : `${base}/`).href;
+    } catch {
+      throw new InputError(`"${base}" is not a URL`, 'expected the address of a folder holding config.json and model.safetensors');
+    }
   }
 
+  /**
+   * The URL of a file in this folder. Only plain relative names resolve (no `..`, no absolute path,
+   * no other host): every file of a model comes from its own folder on its own origin.
+   */
   url(file: string): string {
-    return new URL(file, this.base).href;
+    const href = /^[A-Za-z0-9_][\w.-]*(\/[A-Za-z0-9_][\w.-]*)*$/.test(file) ? new URL(file, this.base).href : undefined;
+    if (!href?.startsWith(this.base)) {
+      throw new InputError(`The file name ${JSON.stringify(file).slice(0, 120)} points outside ${this.label}`, 'model files are read from the model\'s own folder only');
+    }
+    return href;
   }
 
-  get(file: string, onBytes?: (done: number, total: number | undefined) => void): Promise<ArrayBuffer | undefined> {
-    return fetchBytes(this.url(file), { ...this.options, onBytes });
+  async get(file: string, onBytes?: (done: number, total: number | undefined) => void): Promise<ArrayBuffer | undefined> {
+    const url = this.url(file);
+    this.read.add(url);
+    const size = await this.listedSize(file, url);
+    const validate = (bytes: ArrayBuffer) => {
+      if (size !== undefined && bytes.byteLength !== size) throw new InputError(`${file} has ${bytes.byteLength} bytes but the listing says ${size}`, 'a download cut off early looks like this');
+      validateModelFile(file, bytes);
+    };
+    return fetchBytes(url, { ...this.options, onBytes, validate });
+  }
+
+  /** The file's size where the source lists it (the hub's API does). */
+  protected async listedSize(_file: string, _url: string): Promise<number | undefined> {
+    return undefined;
+  }
+
+  async evictCached(): Promise<number> {
+    let evicted = 0;
+    for (const url of this.read) {
+      if (!(await this.options.cache?.has(url))) continue;
+      await this.options.cache!.delete(url);
+      evicted++;
+    }
+    return evicted;
   }
 }
 
@@ -88,17 +125,41 @@ export class HubRepo extends UrlFolder {
     return (await repo.get('model.safetensors.index.json')) !== undefined || (await probe(repo.url('model.safetensors'), this.hubOptions.fetchImpl));
   }
 
+  private listing: Promise<Map<string, number | undefined> | undefined> | undefined;
+
   /** The repo's file names at this revision from the hub API, or undefined when the API is unavailable. */
   async listFiles(): Promise<string[] | undefined> {
-    const base = (this.hubOptions.baseUrl ?? HUB_BASE_URL).replace(/\/$/, '');
-    const bytes = await fetchBytes(`${base}/api/models/${this.repo}/revision/${encodeURIComponent(this.revision)}`, { fetchImpl: this.hubOptions.fetchImpl, cancel: this.hubOptions.cancel }).catch(() => undefined);
-    if (!bytes) return undefined;
-    try {
-      const info = JSON.parse(new TextDecoder().decode(bytes)) as { siblings?: { rfilename?: string }[] };
-      return info.siblings?.map((s) => s.rfilename ?? '').filter(Boolean);
-    } catch {
-      return undefined;
-    }
+    const listing = await this.fileListing();
+    return listing && [...listing.keys()];
+  }
+
+  /** A file's size from the hub's listing, fetched once and only for a file that is not cached. */
+  protected override async listedSize(file: string, url: string): Promise<number | undefined> {
+    if (await this.options.cache?.has(url)) return undefined;
+    return (await this.fileListing())?.get(file);
+  }
+
+  /** File name → size (when the API gives it, `blobs=true`) at this revision. */
+  private fileListing(): Promise<Map<string, number | undefined> | undefined> {
+    this.listing ??= (async () => {
+      const base = (this.hubOptions.baseUrl ?? HUB_BASE_URL).replace(/\/$/, '');
+      const url = `${base}/api/models/${this.repo}/revision/${encodeURIComponent(this.revision)}?blobs=true`;
+      const bytes = await fetchBytes(url, { fetchImpl: this.hubOptions.fetchImpl, cancel: this.hubOptions.cancel }).catch(() => undefined);
+      if (!bytes) return undefined;
+      try {
+        const info = JSON.parse(new TextDecoder().decode(bytes)) as { siblings?: { rfilename?: unknown; size?: unknown }[] };
+        if (!Array.isArray(info.siblings)) return undefined;
+        const listing = new Map<string, number | undefined>();
+        for (const sibling of info.siblings) {
+          if (typeof sibling?.rfilename !== 'string') continue;
+          listing.set(sibling.rfilename, Number.isSafeInteger(sibling.size) && (sibling.size as number) >= 0 ? (sibling.size as number) : undefined);
+        }
+        return listing;
+      } catch {
+        return undefined;
+      }
+    })();
+    return this.listing;
   }
 
   private async candidateRevisions(): Promise<string[]> {

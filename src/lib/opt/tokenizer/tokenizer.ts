@@ -34,9 +34,16 @@ export class OptTokenizer {
     readonly vocabSize: number,
   ) {}
 
-  static fromFiles(files: TokenizerFiles, bosTokenId = 2): OptTokenizer {
+  /**
+   * The tokenizer from its files, checked against config.json: every id (vocabulary and added tokens)
+   * is an integer below `vocabSize` (the embedding's rows), the vocabulary is not empty, merges are
+   * strings ("a b") or pairs of strings. Errors name the file and field.
+   */
+  static fromFiles(files: TokenizerFiles, options: { bosTokenId?: number; vocabSize?: number } = {}): OptTokenizer {
     const config = (files.tokenizerConfig ?? {}) as Record<string, unknown>;
     let json = files.tokenizerJson as Record<string, unknown> | undefined;
+    const fileName = json ? 'tokenizer.json' : 'vocab.json';
+    if (json !== undefined && (json === null || typeof json !== 'object' || Array.isArray(json))) throw new InputError('tokenizer.json is not a JSON object');
     if (!json) {
       if (!files.vocabJson || files.mergesTxt === undefined) {
         throw new InputError(
@@ -46,6 +53,7 @@ export class OptTokenizer {
       }
       const vocab = files.vocabJson as Record<string, number>;
       if (typeof vocab !== 'object' || Array.isArray(vocab)) throw new InputError('vocab.json is not a JSON object of token → id');
+      checkVocabulary(vocab, 'vocab.json', 'the entry', options.vocabSize);
       json = buildTokenizerJson({
         vocab,
         merges: parseMergesTxt(files.mergesTxt),
@@ -53,20 +61,28 @@ export class OptTokenizer {
         bosToken: null,
       });
     }
-    const model = json.model as { type?: string; vocab?: Record<string, number> } | undefined;
-    if (!model || model.type !== 'BPE' || typeof model.vocab !== 'object') {
+    const model = json.model as { type?: string; vocab?: Record<string, number>; merges?: unknown } | undefined;
+    if (!model || model.type !== 'BPE' || model.vocab === null || typeof model.vocab !== 'object' || Array.isArray(model.vocab)) {
       throw new InputError('tokenizer.json does not describe a BPE model', `model.type is ${JSON.stringify(model?.type)}; OPT uses byte-level BPE`);
     }
+    let vocabSize = checkVocabulary(model.vocab, fileName, 'model.vocab', options.vocabSize);
+    checkMerges(model.merges, fileName === 'vocab.json' ? 'merges.txt' : 'tokenizer.json');
+    const added = json.added_tokens ?? [];
+    if (!Array.isArray(added)) throw new InputError(`${fileName}: "added_tokens" must be a list`);
+    added.forEach((token: { id?: unknown; content?: unknown }, i) => {
+      const limit = options.vocabSize ?? Number.MAX_SAFE_INTEGER;
+      if (!Number.isSafeInteger(token?.id) || (token.id as number) < 0 || (token.id as number) >= limit || typeof token.content !== 'string') {
+        throw new InputError(`${fileName}: added_tokens[${i}] must have a string content and an integer id in [0, ${limit})`, `got ${JSON.stringify(token)?.slice(0, 120)}`);
+      }
+      vocabSize = Math.max(vocabSize, (token.id as number) + 1);
+    });
     let tokenizer: Tokenizer;
     try {
       tokenizer = new Tokenizer(json, config);
     } catch (error) {
-      throw new InputError('The tokenizer files could not be read', error instanceof Error ? error.message : String(error));
+      throw new InputError(`The tokenizer in ${fileName} could not be read`, error instanceof Error ? error.message : String(error));
     }
-    const ids = Object.values(model.vocab);
-    const added = ((json.added_tokens ?? []) as { id: number }[]).map((t) => t.id);
-    const vocabSize = Math.max(...ids, ...added) + 1;
-    return new OptTokenizer(tokenizer, bosTokenId, vocabSize);
+    return new OptTokenizer(tokenizer, options.bosTokenId ?? 2, vocabSize);
   }
 
   /** Token ids of `text`, with OPT's `</s>` first unless `addBos` is false. */
@@ -105,4 +121,32 @@ export class OptTokenizer {
   tokenText(id: number): string | undefined {
     return this.tokenizer.id_to_token(id);
   }
+}
+
+/** Checks every id and returns the largest + 1 (a loop, not Math.max(...ids): vocabularies reach 250 k entries). */
+function checkVocabulary(vocab: Record<string, unknown>, fileName: string, field: string, vocabSize: number | undefined): number {
+  const limit = vocabSize ?? Number.MAX_SAFE_INTEGER;
+  let size = 0;
+  for (const [token, id] of Object.entries(vocab)) {
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0 || id >= limit) {
+      throw new InputError(
+        `${fileName}: ${field} ${JSON.stringify(token).slice(0, 60)} has id ${JSON.stringify(id)?.slice(0, 40)}`,
+        vocabSize === undefined ? 'ids must be non-negative integers' : `ids must be integers in [0, ${vocabSize}) (config.json's vocab_size: the embedding's rows)`,
+      );
+    }
+    if (id >= size) size = id + 1;
+  }
+  if (size === 0) throw new InputError(`${fileName}: the vocabulary is empty`, 'a byte-level BPE vocabulary has at least the 256 byte symbols');
+  return size;
+}
+
+function checkMerges(merges: unknown, fileName: string): void {
+  if (merges === undefined) return;
+  if (!Array.isArray(merges)) throw new InputError(`${fileName}: the merges must be a list`);
+  merges.forEach((merge: unknown, i) => {
+    const ok =
+      (typeof merge === 'string' && merge.includes(' ')) ||
+      (Array.isArray(merge) && merge.length === 2 && merge.every((part) => typeof part === 'string'));
+    if (!ok) throw new InputError(`${fileName}: merge ${i + 1} is ${JSON.stringify(merge)?.slice(0, 60)}`, 'each merge is "left right" (or a [left, right] pair in tokenizer.json)');
+  });
 }
