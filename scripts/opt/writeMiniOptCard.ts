@@ -86,6 +86,9 @@ was replaced by the literal string \`<unk>\` before we saw it (6 % of the whites
 one token (id 3), and the model learned it as one of its most frequent words. The app therefore masks its logit
 when generating (Generate on the Models and pruning pages, \`generate\` in the CLI) and when self-generating
 calibration text; "allow <unk>" (\`--allow-unk\` in the CLI) shows what the model would write without the mask.
+The mask has a cost: the tokenizer splits " <unk>" into a lone-space token and \`<unk>\` (every \`<unk>\` in WikiText-2
+valid follows one), so when the model has written that space meaning to write \`<unk>\`, it must continue with
+something else, and sometimes drifts into stray letters and symbols for a few tokens.
 Perplexity is unaffected: WikiText-2 test contains \`<unk>\` too, and it is scored like any other token.
 
 ## Training
