@@ -88,7 +88,7 @@ interface PrunedModel {
   layers: OptLayerWeights[];
 }
 
-/** Windows of the model's positions per speed timing (1024 tokens for the embedded model). */
+/** Windows of the model's positions per speed timing, at most (1024 tokens for the embedded model); fewer when the evaluation budget is smaller. */
 const SPEED_WINDOWS = 4;
 
 export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
@@ -138,7 +138,7 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
       job.progress({ phase: 'timing dense and pruned', done: i, total: order.length, message: `${model}, timing ${Math.floor(i / 2) + 1} of ${request.speedRepeats}` });
       if (model === 'dense') await snapshot!.restore(runtime);
       else await setPruned(runtime, pruned);
-      const result = await perplexity(runtime, ids, { seqLen, maxWindows: SPEED_WINDOWS, cancel: job.cancel });
+      const result = await perplexity(runtime, ids, { seqLen, maxWindows: Math.min(SPEED_WINDOWS, request.evalWindows ?? SPEED_WINDOWS), cancel: job.cancel });
       timings[model].push(result.tokens / result.seconds);
     }
     job.progress({ phase: 'timing dense and pruned', done: order.length, total: order.length });

@@ -56,7 +56,7 @@ export const DEFAULT_PRUNE_SETTINGS: PruneSettings = {
   seed: 0,
   evalTokens: 16_384,
   evalFull: false,
-  speedRepeats: 5,
+  speedRepeats: 3,
 };
 
 const CANCEL_GRACE_MS = 30_000;
