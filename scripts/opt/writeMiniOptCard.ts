@@ -80,6 +80,17 @@ Byte-level BPE (GPT-2 pre-tokenization, as OPT) with ${config.vocabSize} tokens,
 \`</s>\` (id 2) starts every sequence. Files: \`tokenizer.json\` (read by @huggingface/tokenizers), and the
 equivalent \`vocab.json\` + \`merges.txt\`.
 
+### Why it writes \`<unk>\`
+WikiText-2, part of the training text, comes tokenised: every word rarer than the dataset's vocabulary cut-off
+was replaced by the literal string \`<unk>\` before we saw it (6 % of the whitespace-separated tokens of its test split). Our BPE keeps \`<unk>\` as
+one token (id 3), and the model learned it as one of its most frequent words. The app therefore masks its logit
+when generating (Generate on the Models and pruning pages, \`generate\` in the CLI) and when self-generating
+calibration text; "allow <unk>" (\`--allow-unk\` in the CLI) shows what the model would write without the mask.
+The mask has a cost: the tokenizer splits " <unk>" into a lone-space token and \`<unk>\` (every \`<unk>\` in WikiText-2
+valid follows one), so when the model has written that space meaning to write \`<unk>\`, it must continue with
+something else, and sometimes drifts into stray letters and symbols for a few tokens.
+Perplexity is unaffected: WikiText-2 test contains \`<unk>\` too, and it is scored like any other token.
+
 ## Training
 - Text: ${training.text.training} (${training.trainingStreamTokens.toLocaleString('en')} tokens).
   Held out for validation: ${training.text.validation} (${training.validationStreamTokens.toLocaleString('en')} tokens).

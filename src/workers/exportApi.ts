@@ -123,13 +123,20 @@ export function createExportApi(provider: ExportModelProvider) {
   }
 
   return {
-    async exportSafetensors(request: { dtype: ExportDtype }, port: JobPort): Promise<ExportedFiles> {
+    /**
+     * safetensors + config.json + tokenizer files. `padToDense` writes the pruned model with zero
+     * channels back in dense shapes (the same function): stock `transformers` cannot load the uneven
+     * per-layer and per-head widths of the compact folder, but loads this one.
+     */
+    async exportSafetensors(request: { dtype: ExportDtype; padToDense?: boolean }, port: JobPort): Promise<ExportedFiles> {
       return runJob(port, async (job) => {
         const started = performance.now();
-        const model = await provider.model(job);
+        const compact = await provider.model(job);
+        const padded = request.padToDense && isPruned(compact);
+        const model = padded ? { ...compact, ...padToDense(compact) } : compact;
         job.progress({ phase: 'writing model.safetensors', done: 0, total: 1 });
         const files = exportSafetensors(model, { dtype: request.dtype });
-        const folder = folderName(model);
+        const folder = padded ? `${folderName(compact)}-padded` : folderName(model);
         job.progress({ phase: 'packing the ZIP', done: 0, total: 1 });
         const zipChunks = fitsInZip(files) ? zipFolder(folder, files) : null;
         const totalBytes = files.reduce((sum, file) => sum + file.bytes.byteLength, 0);

@@ -2,7 +2,7 @@ import { InputError } from '../lib/errors.ts';
 import { joinDatasetRows, WIKITEXT2_TEST_LABEL } from '../lib/opt/data/wikitext.ts';
 import { generate, type GenerateResult } from '../lib/opt/generate.ts';
 import { perplexity, type PerplexityResult } from '../lib/opt/perplexity.ts';
-import type { SamplingOptions } from '../lib/opt/sampling.ts';
+import { unkSuppression, type SamplingOptions } from '../lib/opt/sampling.ts';
 import type { ModelSummary } from '../lib/opt/summary.ts';
 import type { BackendChoice } from '../lib/backend.ts';
 import { runJob, type JobPort } from './job.ts';
@@ -38,6 +38,8 @@ export interface GenerateRequest extends SamplingOptions {
   prompt: string;
   maxNewTokens: number;
   seed: number;
+  /** Let the model write `<unk>` (default: its logit is masked). */
+  allowUnk?: boolean;
 }
 
 export interface GenerateReport extends GenerateResult {
@@ -97,6 +99,7 @@ export function createOptApi(holder: SessionHolder) {
         let lastSentMs = 0;
         const result = await generate(session.runtime, prompt, {
           ...request,
+          suppressIds: unkSuppression(session.tokenizer, request.allowUnk),
           cancel,
           onToken: async (id, index) => {
             newIds.push(id);

@@ -17,13 +17,15 @@ import { DenseSnapshot } from '../lib/pruning/denseSnapshot.ts';
 import type { PruneMethodName } from '../lib/pruning/methods.ts';
 import type { WeightNorm } from '../lib/pruning/metrics.ts';
 import { pruneOptModel, type PruneModelResult } from '../lib/pruning/pruneModel.ts';
+import { KEPT_PRUNED_MODELS } from '../lib/pruning/keptModels.ts';
+import { compareSpeeds, interleavedOrder, type SpeedComparison } from '../lib/pruning/speedComparison.ts';
 import { tfPruneKernels } from '../lib/pruning/tfDenseProduct.ts';
 import { gpuPruneKernels } from '../kernels/pruning/gpuPruneKernels.ts';
 import { cpuRuntimeLogits } from './cpuLogits.ts';
 import { createExportApi } from './exportApi.ts';
 import { runJob, type JobContext, type JobPort } from './job.ts';
 import { webOrt } from './ortWeb.ts';
-import type { OptApi, SessionHolder } from './optApi.ts';
+import type { GenerateReport, GenerateRequest, OptApi, PerplexityReport, PerplexityRequest, SessionHolder } from './optApi.ts';
 import { checkSession, modelFilesFor, type ModelSourceSpec, type OptModelSession } from './optSession.ts';
 import { tf, useTfBackend } from './tfBackend.ts';
 
@@ -31,8 +33,9 @@ import { tf, useTfBackend } from './tfBackend.ts';
  * The pruning jobs of the pruning page's worker, next to the OPT jobs on the same loaded model:
  * prune (calibration windows → dense perplexity → the sequential pipeline → pruned perplexity) and
  * export the last pruned model. Every run starts from the dense model (DenseSnapshot) and puts it back
- * when it ends, finished, failed or cancelled: the loaded model is never left pruned, and the last
- * pruned layers are kept here for the download.
+ * when it ends, finished, failed or cancelled: the loaded model is never left pruned. The pruned layers
+ * of the last KEPT_PRUNED_MODELS runs are kept here, so evaluate, generate and the download can use
+ * "run N": the job swaps that run's layers in and puts the dense ones back when it ends.
  */
 export interface PruneRequest {
   method: PruneMethodName;
@@ -42,6 +45,8 @@ export interface PruneRequest {
   calibration: { source: 'wikitext2' | 'c4' | 'random'; nsamples: number; seqlen: number; seed: number };
   /** Windows of the model's positions from the start of WikiText-2 test; undefined: the whole split. */
   evalWindows?: number;
+  /** Timings of each model (dense, pruned, dense, pruned …) for the speed comparison; 0 skips it. */
+  speedRepeats: number;
   /** Folder of the shipped datasets (…/datasets/). */
   datasetsUrl: string;
 }
@@ -65,7 +70,14 @@ export interface PruneReport extends Omit<PruneModelResult, 'reports'> {
   pruned: PerplexitySummary;
   /** Kept channels per layer, and the restoration's relative residual where there was one. */
   layers: { ffnKept: number; valueKept: number; ffnResidual?: number; valueResidual?: number }[];
-  seconds: { calibrationData: number; densePerplexity: number; prune: number; prunedPerplexity: number };
+  seconds: { calibrationData: number; densePerplexity: number; prune: number; prunedPerplexity: number; speed: number };
+  /** Tokens/s of dense and pruned, timed interleaved on the same windows (absent when speedRepeats is 0). */
+  speed?: SpeedComparison;
+}
+
+/** Which model a job runs on: the dense model, or a kept run's pruned model by its run id. */
+export interface ModelChoice {
+  runId?: number;
 }
 
 interface PrunedModel {
@@ -76,10 +88,13 @@ interface PrunedModel {
   layers: OptLayerWeights[];
 }
 
+/** Windows of the model's positions per speed timing, at most (1024 tokens for the embedded model); fewer when the evaluation budget is smaller. */
+const SPEED_WINDOWS = 4;
+
 export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
   let spec: ModelSourceSpec | undefined;
   let snapshot: DenseSnapshot | undefined;
-  let lastPruned: PrunedModel | undefined;
+  const prunedModels = new Map<number, PrunedModel>();
   let nextRunId = 1;
   const densePerplexity = new Map<string, PerplexitySummary>();
   const testIds = new Map<string, Int32Array>();
@@ -109,10 +124,56 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
     return { ppl, tokens, windows, windowsInText, seqLen, seconds, tokensPerSecond: tokens / seconds };
   }
 
-  /** The latest run's pruned model as an exportable model (embeddings and norms read again from the source, cached). */
-  async function latestPruned(job: JobContext): Promise<{ exportable: ExportableModel; pruned: PrunedModel }> {
+  /**
+   * Tokens/s of the dense and the pruned model on the same first windows of WikiText-2 test, timed
+   * dense, pruned, dense, pruned … so load changes on the machine hit both; leaves the runtime dense.
+   */
+  async function timeInterleaved(session: OptModelSession, pruned: PrunedModel, request: PruneRequest, job: JobContext): Promise<SpeedComparison> {
+    const { runtime } = session;
+    const ids = await wikitextTest(session, request.datasetsUrl);
+    const seqLen = runtime.config.maxPositions;
+    const timings: Record<'dense' | 'pruned', number[]> = { dense: [], pruned: [] };
+    const order = interleavedOrder(request.speedRepeats);
+    for (const [i, model] of order.entries()) {
+      job.progress({ phase: 'timing dense and pruned', done: i, total: order.length, message: `${model}, timing ${Math.floor(i / 2) + 1} of ${request.speedRepeats}` });
+      if (model === 'dense') await snapshot!.restore(runtime);
+      else await setPruned(runtime, pruned);
+      const result = await perplexity(runtime, ids, { seqLen, maxWindows: Math.min(SPEED_WINDOWS, request.evalWindows ?? SPEED_WINDOWS), cancel: job.cancel });
+      timings[model].push(result.tokens / result.seconds);
+    }
+    job.progress({ phase: 'timing dense and pruned', done: order.length, total: order.length });
+    await snapshot!.restore(runtime);
+    return compareSpeeds(timings.dense, timings.pruned);
+  }
+
+  function keptRun(runId: number): PrunedModel {
+    const pruned = prunedModels.get(runId);
+    if (!pruned) throw new InputError(`Run ${runId}'s pruned model is no longer kept`, `this tab keeps the last ${KEPT_PRUNED_MODELS} runs' models; prune again to use it`);
+    return pruned;
+  }
+
+  async function setPruned(runtime: OptRuntime, pruned: PrunedModel): Promise<void> {
+    for (let l = 0; l < pruned.layers.length; l++) await runtime.setLayerWeights(l, pruned.layers[l], pruned.config.vHeadDims[l]);
+  }
+
+  /** Runs `body` on the chosen model: a kept run's layers are swapped in, and the dense ones put back after. */
+  async function withModel<R>(choice: ModelChoice, body: () => Promise<R>): Promise<R> {
+    if (choice.runId === undefined) return body();
     const session = checkSession(holder.session);
-    const pruned = lastPruned;
+    const pruned = keptRun(choice.runId);
+    snapshot ??= await DenseSnapshot.take(session.runtime);
+    try {
+      await setPruned(session.runtime, pruned);
+      return await body();
+    } finally {
+      await snapshot.restore(session.runtime);
+    }
+  }
+
+  /** A run's pruned model (default: the latest) as an exportable model (embeddings and norms read again from the source, cached). */
+  async function prunedExportable(job: JobContext, runId?: number): Promise<{ exportable: ExportableModel; pruned: PrunedModel }> {
+    const session = checkSession(holder.session);
+    const pruned = runId === undefined ? [...prunedModels.values()].at(-1) : keptRun(runId);
     if (!spec || !pruned) throw new InputError('No pruned model yet', 'prune the loaded model first; the latest run is the one exported');
     const files = modelFilesFor(spec, job.cancel);
     // Embeddings, positions and the final norm are never pruned: read them again from the source (cached).
@@ -133,7 +194,7 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
       // A failed load keeps the model in use, and with it what was pruned on it.
       const info = await optApi.loadModel(source, backendOverride, port);
       snapshot = undefined;
-      lastPruned = undefined;
+      prunedModels.clear();
       densePerplexity.clear();
       testIds.clear();
       calibrationStreams.clear();
@@ -150,7 +211,7 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
         if (!gpu) await useTfBackend('wasm');
         const kernels = gpu ? gpuPruneKernels(gpu) : tfPruneKernels(tf as unknown as Tf);
         snapshot ??= await DenseSnapshot.take(runtime);
-        const seconds = { calibrationData: 0, densePerplexity: 0, prune: 0, prunedPerplexity: 0 };
+        const seconds = { calibrationData: 0, densePerplexity: 0, prune: 0, prunedPerplexity: 0, speed: 0 };
         const timed = async <T>(name: keyof typeof seconds, body: () => Promise<T>): Promise<T> => {
           const started = performance.now();
           const value = await body();
@@ -191,7 +252,10 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
           const runId = nextRunId++;
           const layers: OptLayerWeights[] = [];
           for (let l = 0; l < runtime.config.numLayers; l++) layers.push(await runtime.getLayerWeights(l));
-          lastPruned = { runId, method: request.method, sparsity: request.sparsity, config: runtime.config, layers };
+          const prunedModel: PrunedModel = { runId, method: request.method, sparsity: request.sparsity, config: runtime.config, layers };
+          const speed = request.speedRepeats > 0 ? await timed('speed', () => timeInterleaved(session, prunedModel, request, job)) : undefined;
+          prunedModels.set(runId, prunedModel);
+          for (const old of prunedModels.keys()) if (prunedModels.size > KEPT_PRUNED_MODELS) prunedModels.delete(old);
           const { reports, ...rest } = result;
           return {
             ...rest,
@@ -202,6 +266,7 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
             pruned,
             layers: reports.map((r) => ({ ffnKept: r.ffn.keptCount, valueKept: r.attention.keptCount, ffnResidual: r.ffn.relativeResidual, valueResidual: r.attention.relativeResidual })),
             seconds,
+            speed,
           };
         } finally {
           await snapshot.restore(runtime);
@@ -209,11 +274,25 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
       });
     },
 
-    /** The last pruned model as one ZIP of safetensors + config.json + tokenizer files (src/lib/export). */
+    /** Run ids whose pruned models this worker still keeps (the newest KEPT_PRUNED_MODELS). */
+    keptRunIds(): number[] {
+      return [...prunedModels.keys()];
+    },
+
+    /** Perplexity (the OPT job) on the dense model or a kept run's pruned model. */
+    async perplexity(request: PerplexityRequest & ModelChoice, port: JobPort): Promise<PerplexityReport> {
+      return withModel(request, () => optApi.perplexity(request, port));
+    },
+
+    /** Generation (the OPT job) on the dense model or a kept run's pruned model. */
+    async generate(request: GenerateRequest & ModelChoice, port: JobPort, onText?: (text: string) => void): Promise<GenerateReport> {
+      return withModel(request, () => optApi.generate(request, port, onText));
+    },
+
+    /** A kept run's pruned model as one ZIP of safetensors + config.json + tokenizer files (src/lib/export). */
     async exportPruned(runId: number, port: JobPort): Promise<{ name: string; chunks: Uint8Array[] }> {
       return runJob(port, async (job) => {
-        if (lastPruned?.runId !== runId) throw new InputError('Only the latest run can be downloaded', 'run it again to download its model');
-        const { exportable, pruned } = await latestPruned(job);
+        const { exportable, pruned } = await prunedExportable(job, runId);
         const name = `pruned-${pruned.method}-s${pruned.sparsity}`;
         job.progress({ phase: 'writing safetensors', done: 0, total: 1 });
         const written = exportSafetensors(exportable, { extraConfig: { pruning: { method: pruned.method, sparsity: pruned.sparsity, source: exportable.label } } });
@@ -223,7 +302,7 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
     },
 
     // The export panel's jobs (safetensors in any dtype, ONNX, the ONNX Runtime check) on the latest pruned model.
-    ...createExportApi({ model: async (job) => (await latestPruned(job)).exportable, ourLogits: cpuRuntimeLogits, ort: async () => webOrt() }),
+    ...createExportApi({ model: async (job) => (await prunedExportable(job)).exportable, ourLogits: cpuRuntimeLogits, ort: async () => webOrt() }),
   };
 }
 

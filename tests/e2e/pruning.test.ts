@@ -81,6 +81,8 @@ describe('the pruning page', () => {
     await page.getByLabel('Tokens each').fill('32');
     await page.getByText('Method settings and evaluation').click();
     await page.getByLabel('Perplexity budget (tokens of WikiText-2 test)').fill('1');
+    // No speed timings: on SwiftShader every extra forward pass costs seconds, and they say nothing here.
+    await page.getByLabel('Speed timings of each model').fill('0');
     await page.getByTestId('run-prune').click();
     const outcome = page.getByTestId('prune-result').or(page.getByTestId('error-banner'));
     await outcome.waitFor({ timeout: 240_000 });

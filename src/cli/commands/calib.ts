@@ -13,7 +13,8 @@ import { openCliModel, REPO_ROOT } from './optModel.ts';
  * `calib --model M --source selfgen|wikitext2|c4|random|FILE [--nsamples 32] [--seqlen 256] [--seed 0]
  * --out FILE.json`: builds a calibration set (src/lib/calibration) and writes `{"windows": [[…]], …}`,
  * the file `prune --calib-file` reads. Self-generation flags: --pool wikitext2|c4|FILE, --prompts,
- * --prompt-tokens, --gen-length, --drop, --temperature, --top-k, --top-p, --repetition-penalty, --batch.
+ * --prompt-tokens, --gen-length, --drop, --temperature, --top-k, --top-p, --repetition-penalty, --batch,
+ * --allow-unk (self-generation masks `<unk>` unless given).
  * Generated samples are cached under .cache/calibration/ (or $PAPERLAB_CACHE_DIR/calibration); --no-cache
  * generates afresh. Prints a one-line JSON summary.
  */
@@ -45,6 +46,7 @@ export async function run(argv: string[]) {
     'repetition-penalty': s.sampling.repetitionPenalty,
     batch: s.batchSize,
     'no-cache': false,
+    'allow-unk': false,
   });
   if (!flags.source) throw new InputError('--source is required', 'selfgen, wikitext2, c4, random, or the path of a text file');
   if (!flags.out) throw new InputError('--out is required', 'the JSON file to write the windows to');
@@ -61,6 +63,7 @@ export async function run(argv: string[]) {
         dropShare: flags.drop,
         batchSize: flags.batch,
         sampling: { temperature: flags.temperature, topK: flags['top-k'], topP: flags['top-p'], repetitionPenalty: flags['repetition-penalty'] },
+        allowUnk: flags['allow-unk'],
       },
     };
   } else source = textSource(flags.source, '--source');

@@ -37,7 +37,8 @@ export async function sampleCacheKey(parts: SampleKeyParts): Promise<string> {
   const { nPrompts, promptTokens, genLength, sampling } = parts.settings;
   const pool = parts.pool.kind === 'text' ? { kind: 'text', sha256: await sha256Hex(parts.pool.text) } : { kind: parts.pool.kind };
   const content = {
-    version: 1,
+    // 2: `<unk>` masked unless allowed (version 1 samples were drawn with it).
+    version: 2,
     model: parts.model,
     backend: parts.backend,
     pool,
@@ -45,6 +46,7 @@ export async function sampleCacheKey(parts: SampleKeyParts): Promise<string> {
     promptTokens,
     genLength,
     sampling: [sampling.temperature, sampling.topK, sampling.topP, sampling.repetitionPenalty],
+    allowUnk: parts.settings.allowUnk ?? false,
     seed: parts.seed,
   };
   return `selfgen-${(await sha256Hex(JSON.stringify(content))).slice(0, 40)}`;

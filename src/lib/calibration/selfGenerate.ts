@@ -3,6 +3,7 @@ import { InputError } from '../errors.ts';
 import { windowNll } from '../opt/forward.ts';
 import { generateBatch, type StopReason } from '../opt/generate.ts';
 import type { OptRuntime } from '../opt/runtime.ts';
+import { unkSuppression } from '../opt/sampling.ts';
 import type { ProgressCallback } from '../progress.ts';
 import { Rng } from '../util/random.ts';
 import { streamSeed } from './seeds.ts';
@@ -12,7 +13,7 @@ import type { CalibrationTokenizer } from './texts.ts';
 /**
  * Self-generated calibration text (Ji et al. 2024, §5): the first `promptTokens` tokens of `nPrompts`
  * pool texts are prompts; the model continues each by sampling (temperature, top-k, top-p, repetition
- * penalty), batched with the KV cache; then each continuation is scored under the same model. The
+ * penalty; `<unk>` masked unless `allowUnk`), batched with the KV cache; then each continuation is scored under the same model. The
  * perplexity filter and the windows come after (perplexityFilter.ts, buildCalibrationSet).
  */
 export interface GeneratedSample {
@@ -69,6 +70,7 @@ export async function generateSamples(job: SelfGenJob): Promise<GeneratedSample[
       members.map((p) => Int32Array.from([tokenizer.bosId, ...p.promptIds])),
       {
         ...settings.sampling,
+        suppressIds: unkSuppression(tokenizer, settings.allowUnk),
         maxNewTokens,
         // Per prompt, not per batch position: the samples do not depend on the batch size.
         seeds: members.map((_, i) => streamSeed(seed, 'sample', first + i)),

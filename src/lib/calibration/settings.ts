@@ -24,6 +24,11 @@ export interface SelfGenSettings {
   /** New tokens per sample at most (fewer when the model's positions run out or it writes `</s>`). */
   genLength: number;
   sampling: SamplingOptions;
+  /**
+   * Let the model write `<unk>` (default false: its logit is masked). A model trained on tokenised
+   * WikiText-2 writes it often, and a calibration text full of `<unk>` is not the text it will see.
+   */
+  allowUnk?: boolean;
   /** Share of samples dropped, highest perplexity first, in [0, 1). */
   dropShare: number;
   /** Sequences decoded together: speed and memory only, the samples do not depend on it. */
@@ -49,6 +54,7 @@ export const SELFGEN_DEFAULTS: SelfGenSettings = {
   promptTokens: 2,
   genLength: 256,
   sampling: { temperature: 0.6, topK: 50, topP: 0.95, repetitionPenalty: 1.2 },
+  allowUnk: false,
   dropShare: 0.2,
   batchSize: 16,
 };

@@ -23,6 +23,8 @@ export interface CalibrationTextReader {
 export interface CalibrationTokenizer {
   readonly bosId: number;
   readonly vocabSize: number;
+  /** `<unk>`'s id, masked in self-generation unless the settings allow it. */
+  readonly unkId?: number;
   encode(text: string, options?: { addBos?: boolean }): Int32Array;
   decode(ids: ArrayLike<number>): string;
   specialIds(): number[];

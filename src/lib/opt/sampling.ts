@@ -5,7 +5,8 @@ import type { Rng } from '../util/random.ts';
  * chain, in HF's order: repetition penalty (Keskar et al. 2019, CTRL: a seen token's logit is divided by
  * the penalty when positive, multiplied when negative), temperature, top-k, then top-p (nucleus
  * sampling, Holtzman et al. 2020: the smallest set of most likely tokens whose probability reaches p),
- * and a draw from the seeded Rng.
+ * and a draw from the seeded Rng. Ids in `suppressIds` are masked first (logit → −∞), so neither greedy
+ * decoding nor sampling can pick them: callers pass `<unk>` there (see `unkSuppression`).
  */
 export interface SamplingOptions {
   /** 0 = greedy (argmax). */
@@ -16,6 +17,17 @@ export interface SamplingOptions {
   topP: number;
   /** ≥ 1; 1 = none. */
   repetitionPenalty: number;
+  /** Token ids that are never picked (their logits are masked to −∞); default none. */
+  suppressIds?: readonly number[];
+}
+
+/**
+ * The ids to mask so generation never writes `<unk>`: a model trained on tokenised WikiText-2 (the
+ * embedded mini-OPT) learned `<unk>` as a frequent word, because rare words were replaced by it there.
+ * `allowUnk` keeps it (e.g. to see what the model learned); a vocabulary without `<unk>` masks nothing.
+ */
+export function unkSuppression(tokenizer: { readonly unkId?: number }, allowUnk = false): number[] {
+  return allowUnk || tokenizer.unkId === undefined ? [] : [tokenizer.unkId];
 }
 
 export const DEFAULT_SAMPLING: SamplingOptions = { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1 };
@@ -95,8 +107,11 @@ export interface TokenDistribution {
 /** What the sampling chain leaves of this step's logits [vocab]: greedy gives one id with probability 1. */
 export function nextTokenDistribution(logits: Float32Array, previous: ArrayLike<number>, options: SamplingOptions): TokenDistribution {
   const scores = penalizeRepeats(logits, previous, options.repetitionPenalty);
+  for (const id of options.suppressIds ?? []) if (id >= 0 && id < scores.length) scores[id] = -Infinity;
   if (options.temperature === 0) return { ids: [argmax(scores)], probs: [1] };
-  const kept = topKIds(scores, options.topK > 0 ? options.topK : scores.length);
+  // Masked ids are dropped, not just given probability 0, so no rounding in the draw can reach them.
+  const masked = new Set(options.suppressIds ?? []);
+  const kept = topKIds(scores, options.topK > 0 ? options.topK : scores.length).filter((id) => !masked.has(id));
   const max = scores[kept[0]];
   const weights = kept.map((id) => Math.exp((scores[id] - max) / options.temperature));
   const sum = weights.reduce((a, b) => a + b, 0);

@@ -15,6 +15,8 @@ export interface DownloadLink {
 
 export class ExportPanelState {
   dtype = $state<ExportDtype>('F32');
+  /** Write a pruned model in dense shapes with zero channels, so stock `transformers` loads it. */
+  padToDense = $state(false);
   /** Sparsity of the magnitude-pruned twin that a dense model is timed against. */
   comparisonSparsity = $state(0.4);
   timingTokens = $state(64);
@@ -31,8 +33,8 @@ export class ExportPanelState {
   }
 
   async exportSafetensors(): Promise<void> {
-    const dtype = this.dtype;
-    await this.safetensors.run((onProgress) => this.worker.run((api, port) => api.exportSafetensors({ dtype }, port), onProgress));
+    const request = { dtype: this.dtype, padToDense: this.padToDense };
+    await this.safetensors.run((onProgress) => this.worker.run((api, port) => api.exportSafetensors(request, port), onProgress));
     const result = this.safetensors.result;
     if (result && !this.safetensors.error) this.offer(result, result.zipChunks ? { name: `${result.folder}.zip`, parts: result.zipChunks, type: 'application/zip' } : undefined);
   }

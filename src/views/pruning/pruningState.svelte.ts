@@ -6,6 +6,7 @@ import type { PruneReport, PruneRequest } from '../../workers/pruningApi.ts';
 import { PRUNE_METHODS, type PruneMethodName } from '../../lib/pruning/methods.ts';
 import { JobState } from '../shared/jobState.svelte.ts';
 import { OptModelState } from '../opt/optModelState.svelte.ts';
+import type { ModelChoiceOption } from '../opt/modelChoice.ts';
 
 /**
  * The pruning page's state: the model (in the pruning worker, which also runs the OPT jobs), the
@@ -38,6 +39,8 @@ export interface PruneSettings {
   /** Tokens of WikiText-2 test for perplexity (rounded to whole windows). */
   evalTokens: number;
   evalFull: boolean;
+  /** Timings of dense and of pruned tokens/s, interleaved, for the speed comparison (0: none). */
+  speedRepeats: number;
 }
 
 export const DEFAULT_PRUNE_SETTINGS: PruneSettings = {
@@ -53,9 +56,13 @@ export const DEFAULT_PRUNE_SETTINGS: PruneSettings = {
   seed: 0,
   evalTokens: 16_384,
   evalFull: false,
+  speedRepeats: 3,
 };
 
 const CANCEL_GRACE_MS = 30_000;
+
+/** The perplexity axis spans at least the dense value … this factor of it. */
+const PPL_AXIS_MIN_SPAN = 1.05;
 
 export function datasetsUrl(): string {
   return new URL('datasets/', document.baseURI).href;
@@ -68,6 +75,8 @@ export class PruningState {
   runs = $state.raw<PruneReport[]>([]);
   downloading = $state(false);
   downloadError = $state<unknown>(undefined);
+  /** Runs whose pruned models the worker still keeps (evaluate, generate and download can use them). */
+  keptRunIds = $state.raw<number[]>([]);
 
   constructor(backendOverride: string | null) {
     this.model = new OptModelState(
@@ -81,7 +90,7 @@ export class PruningState {
     return this.model.info?.summary.maxPositions ?? 2048;
   }
 
-  request(): PruneRequest {
+  request(overrides: Partial<Pick<PruneRequest, 'method' | 'sparsity'>> = {}): PruneRequest {
     const s = this.settings;
     const seqlen = Math.min(s.seqlen, this.maxSeqLen);
     return {
@@ -91,21 +100,38 @@ export class PruningState {
       settings: { norm: s.norm, dampingDelta: s.dampingDelta, refitBias: s.refitBias },
       calibration: { source: s.source, nsamples: s.nsamples, seqlen, seed: s.seed },
       evalWindows: s.evalFull ? undefined : Math.max(1, Math.round(s.evalTokens / this.maxSeqLen)),
+      speedRepeats: Math.max(0, Math.round(s.speedRepeats)),
       datasetsUrl: datasetsUrl(),
+      ...overrides,
     };
   }
 
+  /** Runs one prune with the form's settings; a failure shows in the form's error banner. */
   async run(): Promise<void> {
-    if (!this.model.info || this.model.busy) return;
-    const request = this.request();
+    await this.runRequest(this.request()).catch(() => undefined);
+  }
+
+  /** Runs one prune (the form's settings, or the sweep's method and sparsity); rejects when it fails or is cancelled. */
+  async runRequest(request: PruneRequest): Promise<PruneReport> {
+    if (!this.model.info || this.model.busy) throw new Error('The model is not loaded or is busy');
     this.model.busy = true;
     try {
       await this.job.run((onProgress) => this.model.worker.run((api, port) => api.prune(request, port), onProgress));
       const result = this.job.result;
-      if (result && !this.runs.some((r) => r.runId === result.runId)) this.runs = [...this.runs, result];
+      if (this.job.error || !result) throw this.job.error ?? new Error('The run gave no result');
+      if (!this.runs.some((r) => r.runId === result.runId)) this.runs = [...this.runs, result];
+      this.keptRunIds = await this.model.worker.api.keptRunIds();
+      return result;
     } finally {
       this.model.busy = false;
     }
+  }
+
+  /** Dense and the kept runs, for the evaluate and generate boxes. */
+  get modelChoices(): ModelChoiceOption[] {
+    return this.runs
+      .filter((r) => this.keptRunIds.includes(r.runId))
+      .map((r) => ({ runId: r.runId, label: `run ${r.runId}: ${METHOD_LABELS[r.method]}, s = ${r.sparsity.toFixed(2)}` }));
   }
 
   /**
@@ -117,7 +143,7 @@ export class PruningState {
     this.job.cancel(CANCEL_GRACE_MS);
   }
 
-  /** Downloads the latest run's model as a ZIP (safetensors + config.json + tokenizer files). */
+  /** Downloads a kept run's model as a ZIP (safetensors + config.json + tokenizer files). */
   async download(runId: number): Promise<void> {
     this.downloading = true;
     this.downloadError = undefined;
@@ -131,15 +157,30 @@ export class PruningState {
     }
   }
 
-  /** Perplexity vs sparsity, one series per method, each from the dense model (s = 0), for runs on the latest run's evaluation budget. */
+  /**
+   * Perplexity vs sparsity, one series per method, each from the dense model (s = 0), for runs on the
+   * latest run's evaluation budget, and the dense value as a dashed reference line.
+   */
   get pplSeries(): Series[] {
     const last = this.runs.at(-1);
     if (!last) return [];
     const comparable = this.runs.filter((r) => r.pruned.windows === last.pruned.windows);
-    return PRUNE_METHODS.filter((m) => comparable.some((r) => r.method === m)).map((method) => {
+    const dense = last.dense.ppl;
+    const maxSparsity = Math.max(...comparable.map((r) => r.sparsity));
+    const methods = PRUNE_METHODS.filter((m) => comparable.some((r) => r.method === m)).map((method) => {
       const mine = comparable.filter((r) => r.method === method).sort((a, b) => a.sparsity - b.sparsity);
-      return { name: METHOD_LABELS[method], points: [{ x: 0, y: last.dense.ppl }, ...mine.map((r) => ({ x: r.sparsity, y: r.pruned.ppl }))] };
+      return { name: METHOD_LABELS[method], points: [{ x: 0, y: dense }, ...mine.map((r) => ({ x: r.sparsity, y: r.pruned.ppl }))] };
     });
+    return [...methods, { name: `dense ${dense.toFixed(2)}`, points: [{ x: 0, y: dense }, { x: maxSparsity, y: dense }], dashed: true }];
+  }
+
+  /**
+   * Values the perplexity axis must show so it does not exaggerate: the dense value and 5 % above it
+   * (a change of 0.01 in 185 is not drawn as a cliff).
+   */
+  get pplAxisIncludes(): number[] {
+    const dense = this.runs.at(-1)?.dense.ppl;
+    return dense === undefined ? [] : [dense, dense * PPL_AXIS_MIN_SPAN];
   }
 
   /** Channels kept per layer (FFN and value channels) in the latest run. */

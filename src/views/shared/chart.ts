@@ -11,6 +11,8 @@ export interface Series {
   points: Point[];
   /** Draw dots only (no line), e.g. for scatter or dot-and-error-bar charts. */
   dotsOnly?: boolean;
+  /** A dashed line without dots: a reference value, not data. */
+  dashed?: boolean;
 }
 
 /** Points a log axis cannot show are dropped rather than drawn at -∞. */

@@ -112,6 +112,11 @@ export class OptTokenizer {
       .sort((a, b) => a - b);
   }
 
+  /** Id of `<unk>`, or undefined when the vocabulary has none (generation masks it: `unkSuppression`). */
+  get unkId(): number | undefined {
+    return this.tokenizer.token_to_id('<unk>') ?? undefined;
+  }
+
   private get markerIds(): Set<number> {
     this.markers ??= new Set(SEQUENCE_MARKERS.map((token) => this.tokenizer.token_to_id(token)).filter((id): id is number => id !== undefined));
     return this.markers;
