@@ -4,12 +4,16 @@ import { WorkerHandle } from '../../workers/client.ts';
 import type { PruningWorkerApi } from '../../workers/pruning.worker.ts';
 import type { PruneReport, PruneRequest } from '../../workers/pruningApi.ts';
 import { PRUNE_METHODS, type PruneMethodName } from '../../lib/pruning/methods.ts';
+import { ArchivedRuns } from '../shared/archivedRuns.svelte.ts';
 import { JobState } from '../shared/jobState.svelte.ts';
+import { ExportPanelState } from '../export/exportPanelState.svelte.ts';
 import { OptModelState } from '../opt/optModelState.svelte.ts';
 
 /**
  * The pruning page's state: the model (in the pruning worker, which also runs the OPT jobs), the
- * settings of the next run, the runs so far, and the charts' series derived from them.
+ * settings of the next run, the runs so far, and the charts' series derived from them. One instance
+ * lives for the app (ModuleStates): leaving the page keeps the worker, the running job and the runs;
+ * finished runs are also kept in IndexedDB and come back after a reload.
  *
  * Perplexity on the page is measured on a token budget of WikiText-2 test by default (the first
  * `evalTokens` tokens, as whole windows of the model's positions) so a run takes seconds, not minutes;
@@ -65,7 +69,9 @@ export class PruningState {
   readonly model: OptModelState<PruningWorkerApi>;
   readonly job = new JobState<PruneReport>();
   settings = $state<PruneSettings>({ ...DEFAULT_PRUNE_SETTINGS });
-  runs = $state.raw<PruneReport[]>([]);
+  /** Finished runs, this session's and restored ones (saved in IndexedDB). */
+  readonly archive = new ArchivedRuns<PruneReport>('pruning');
+  readonly exporter: ExportPanelState;
   downloading = $state(false);
   downloadError = $state<unknown>(undefined);
 
@@ -74,6 +80,27 @@ export class PruningState {
       new WorkerHandle<PruningWorkerApi>(() => new Worker(new URL('../../workers/pruning.worker.ts', import.meta.url), { type: 'module', name: 'pruning' })),
       backendOverride,
     );
+    this.exporter = new ExportPanelState(this.model.worker);
+  }
+
+  get runs(): PruneReport[] {
+    return this.archive.runs;
+  }
+
+  /** A job runs in the pruning worker (the tab asks before closing). */
+  get busy(): boolean {
+    return this.job.running || this.model.loading || this.model.busy || this.exporter.running || this.downloading;
+  }
+
+  /** Whether a run's pruned model is still in the worker (the latest run of this session). */
+  canDownload(run: PruneReport): boolean {
+    const item = this.archive.items.find((i) => i.run === run);
+    return Boolean(item && !item.restored);
+  }
+
+  /** Run numbers continue after the restored runs', so a number names one run across reloads. */
+  private nextRunId(): number {
+    return Math.max(0, ...this.runs.map((r) => r.runId)) + 1;
   }
 
   /** Calibration windows cannot be longer than the model's positions. */
@@ -92,17 +119,19 @@ export class PruningState {
       calibration: { source: s.source, nsamples: s.nsamples, seqlen, seed: s.seed },
       evalWindows: s.evalFull ? undefined : Math.max(1, Math.round(s.evalTokens / this.maxSeqLen)),
       datasetsUrl: datasetsUrl(),
+      runId: this.nextRunId(),
     };
   }
 
   async run(): Promise<void> {
     if (!this.model.info || this.model.busy) return;
+    await this.archive.ready;
     const request = this.request();
     this.model.busy = true;
     try {
       await this.job.run((onProgress) => this.model.worker.run((api, port) => api.prune(request, port), onProgress));
       const result = this.job.result;
-      if (result && !this.runs.some((r) => r.runId === result.runId)) this.runs = [...this.runs, result];
+      if (result && !this.job.error && !this.runs.includes(result)) this.archive.add(result);
     } finally {
       this.model.busy = false;
     }
@@ -153,6 +182,7 @@ export class PruningState {
   }
 
   dispose(): void {
+    this.exporter.dispose();
     this.model.dispose();
   }
 }
