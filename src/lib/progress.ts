@@ -78,8 +78,11 @@ export interface PlanStep {
   label: string;
   /** Expected share of the job's time, relative to the other steps (default 1). */
   weight?: number;
-  /** The phase names reported during this step, in order, with their weights; default: one part named `label`. */
-  parts?: { phase: string; weight?: number }[];
+  /**
+   * The phase names reported during this step, in order, with their weights; default: one part named
+   * `label`. `prefix`: the part matches every phase that starts with `phase` (names with counts in them).
+   */
+  parts?: { phase: string; weight?: number; prefix?: boolean }[];
 }
 
 export interface OverallState {
@@ -95,6 +98,7 @@ export interface OverallState {
 interface Segment {
   step: number;
   phase: string;
+  prefix: boolean;
   /** Where the segment starts and how much of the job it covers (fractions of the total weight). */
   start: number;
   share: number;
@@ -125,7 +129,7 @@ export class OverallProgress {
       const partTotal = parts.reduce((a, p) => a + (p.weight ?? 1), 0) || 1;
       for (const part of parts) {
         const share = (weights[index] / totalWeight) * ((part.weight ?? 1) / partTotal);
-        this.segments.push({ step: index, phase: part.phase, start, share });
+        this.segments.push({ step: index, phase: part.phase, prefix: part.prefix ?? false, start, share });
         start += share;
       }
     });
@@ -162,7 +166,9 @@ export class OverallProgress {
 
   private find(phase: string, step: number | undefined): number {
     for (let i = this.current; i < this.segments.length; i++) {
-      if (this.segments[i].phase === phase && (step === undefined || this.segments[i].step === step)) return i;
+      const segment = this.segments[i];
+      const matches = segment.prefix ? phase.startsWith(segment.phase) : segment.phase === phase;
+      if (matches && (step === undefined || segment.step === step)) return i;
     }
     return -1;
   }

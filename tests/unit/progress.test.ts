@@ -84,6 +84,13 @@ describe('overall progress of a job with steps', () => {
     expect(state.etaSeconds).toBeCloseTo(10, 6);
   });
 
+  it('a prefix part matches phase names with counts in them', () => {
+    const overall = new OverallProgress([{ label: 'load' }, { label: 'training', parts: [{ phase: 'FedAvg training', prefix: true }] }]);
+    const state = overall.update({ phase: 'FedAvg training (3 rounds, 4 clients)', done: 1, total: 2 });
+    expect(state).toMatchObject({ step: 2, label: 'training' });
+    expect(state.fraction).toBeCloseTo(0.75, 12);
+  });
+
   it('rejects an empty plan and bad weights', () => {
     expect(() => new OverallProgress([])).toThrow(RangeError);
     expect(() => new OverallProgress([{ label: 'a', weight: -1 }])).toThrow(RangeError);
