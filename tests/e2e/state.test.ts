@@ -109,6 +109,47 @@ describe('state that outlives a page', () => {
     await page.close();
   });
 
+  it('a QLL comparison keeps training while another page is open (one bar over its runs); its runs survive a reload', async () => {
+    const { page, consoleErrors } = await openPage(site, '/qll?methods=ce,smooth&epochs=1');
+    await page.getByTestId('train-backend').filter({ hasText: 'tfjs' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('run-comparison').click();
+    const progress = page.getByTestId('progress');
+    await expect.poll(() => progress.textContent(), { timeout: 60_000 }).toMatch(/step 1 of 2: /);
+    await page.locator('header nav a[href="#/system"]').click();
+    await page.getByRole('heading', { level: 1 }).filter({ hasText: /system/i }).waitFor();
+    await page.goBack();
+    const table = page.getByTestId('results-table');
+    await expect.poll(async () => table.locator('tbody tr').filter({ hasText: 'done' }).count(), { timeout: 240_000, interval: 1000 }).toBe(2);
+
+    await page.reload();
+    await expect.poll(async () => table.locator('tbody tr').filter({ hasText: 'done' }).count(), { timeout: 60_000 }).toBe(2);
+    const saved = page.getByTestId('saved-runs');
+    await saved.locator('summary').click();
+    await saved.getByTestId('delete-run').first().click();
+    await expect.poll(async () => table.locator('tbody tr').count()).toBe(1);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('a finished label-leakage result is there after a trip to another page and after a reload', async () => {
+    const { page, consoleErrors } = await openPage(site, '/gradient-labels?trials=2&attacks=ilrg,gdbr&rounds=0');
+    await page.getByTestId('run').click();
+    const result = page.getByTestId('gdbr-result');
+    await result.waitFor({ timeout: 240_000 });
+    await page.locator('header nav a[href="#/system"]').click();
+    await page.getByRole('heading', { level: 1 }).filter({ hasText: /system/i }).waitFor();
+    await page.goBack();
+    await result.waitFor({ timeout: 10_000 });
+    await page.reload();
+    await result.waitFor({ timeout: 60_000 });
+    const saved = page.getByTestId('saved-runs');
+    await saved.locator('summary').click();
+    await saved.getByTestId('clear-runs').click();
+    await expect.poll(() => result.count()).toBe(0);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
   it('names each route in the tab title', async () => {
     const { page, consoleErrors } = await openPage(site, '/');
     const titles: Record<string, string> = {
