@@ -14,6 +14,7 @@ export class ModelPageState {
     () => new Worker(new URL('../../workers/export.worker.ts', import.meta.url), { type: 'module', name: 'export' }),
   );
   readonly exporter = new ExportPanelState(this.exportWorker);
+  private exportSource: unknown;
 
   constructor(backendOverride: string | null) {
     this.model = OptModelState.forOptWorker(backendOverride);
@@ -22,6 +23,14 @@ export class ModelPageState {
   /** A job runs (the tab asks before closing). */
   get busy(): boolean {
     return this.model.loading || this.model.busy || this.exporter.running;
+  }
+
+  /** Points the export worker at the loaded model once per load (again would drop its cached copy). */
+  syncExportSource(): void {
+    const source = this.model.source;
+    if (!source || source === this.exportSource) return;
+    this.exportSource = source;
+    void this.exportWorker.api.setSource(source);
   }
 
   dispose(): void {
