@@ -104,9 +104,11 @@ export class TrainingQueue<Config, Result> {
         steps: (steps) => this.update(id, (run) => ({ losses: [...run.losses, ...steps.map((s) => ({ x: s.step, y: s.loss }))] })),
         epoch: (epoch) => this.update(id, (run) => ({ epochs: [...run.epochs, epoch] })),
       };
-      const batch = this.batchFor(id);
-      const step = batch.ids.indexOf(id);
-      const job = this.start(next.config, stream, (progress) => (this.progress = batch.overall.stamp(progress, step)));
+      // The batch is looked up per report: runs queued in the same tick as this one (a comparison) join it.
+      const job = this.start(next.config, stream, (progress) => {
+        const batch = this.batchFor(id);
+        this.progress = batch.overall.stamp(progress, batch.ids.indexOf(id));
+      });
       this.active = { id, job };
       try {
         const result = await job.result;
