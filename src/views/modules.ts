@@ -103,3 +103,10 @@ export const MODULES: readonly ModuleEntry[] = [
 export function findModule(path: string): ModuleEntry | undefined {
   return MODULES.find((entry) => entry.route === path);
 }
+
+/** The tab's title on each route: the module's name, then the app's ("Structured pruning (FASP) — Paperlab"). */
+export function pageTitle(path: string): string {
+  const named: Record<string, string> = { '/': '', '/models': 'OPT language models', '/system': 'System' };
+  const name = path in named ? named[path] : (findModule(path)?.title ?? 'Page not found');
+  return name ? `${name} — Paperlab` : 'Paperlab';
+}

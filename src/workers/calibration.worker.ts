@@ -116,7 +116,14 @@ const api = {
   },
 
   async buildSet(urls: SiteUrls, request: CalibrationRequest, port: JobPort): Promise<CalibrationSetView> {
-    return runJob(port, async ({ progress, cancel }) => {
+    return runJob(port, async ({ progress, cancel, plan }) => {
+      // Self-generation writes, then scores, its samples: one bar over both (writing takes most of the time).
+      if (request.source.kind === 'selfgen') {
+        plan([
+          { label: 'self-generating', weight: 9, parts: [{ phase: 'preparing prompts', weight: 0 }, { phase: 'generating' }] },
+          { label: 'scoring', weight: 1 },
+        ]);
+      }
       const s = await ensureSession(urls, progress, cancel);
       return view(await build(request, s, progress, cancel), s.tokenizer);
     });

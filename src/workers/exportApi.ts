@@ -6,6 +6,7 @@ import { exportSafetensors, type ExportDtype } from '../lib/export/safetensorsEx
 import { magnitudeChannels, padToDense, pruneChannels } from '../lib/export/widthChanges.ts';
 import { fitsInZip, zipFolder } from '../lib/export/zipFolder.ts';
 import { referenceLogits } from '../lib/opt/reference.ts';
+import type { PlanStep } from '../lib/progress.ts';
 import { runJob, transferResult, type JobContext, type JobPort } from './job.ts';
 
 /**
@@ -96,6 +97,9 @@ function buildWithProgress(model: ExportableModel, job: JobContext, phase: strin
   return buildOnnxModel(model, { cancel: job.cancel, onProgress: (done, total) => job.progress({ phase, done, total }) });
 }
 
+/** Reading the model (its name depends on the worker: a copy of the loaded model, or the pruning source). */
+const READING: PlanStep = { label: 'reading the model', parts: [{ phase: 'reading the model' }, { phase: 'reading the source' }] };
+
 export function createExportApi(provider: ExportModelProvider) {
   /** Times the model and its twin in ONNX Runtime, side by side. */
   async function timeBoth(ort: Ort, models: { model: ExportableModel; label: string; onnx?: OnnxExport }[], request: OnnxCheckRequest, job: JobContext): Promise<TimedModel[]> {
@@ -130,6 +134,7 @@ export function createExportApi(provider: ExportModelProvider) {
      */
     async exportSafetensors(request: { dtype: ExportDtype; padToDense?: boolean }, port: JobPort): Promise<ExportedFiles> {
       return runJob(port, async (job) => {
+        job.plan([READING, { label: 'writing model.safetensors' }, { label: 'packing the ZIP' }]);
         const started = performance.now();
         const compact = await provider.model(job);
         const padded = request.padToDense && isPruned(compact);
@@ -146,6 +151,7 @@ export function createExportApi(provider: ExportModelProvider) {
 
     async exportOnnx(port: JobPort): Promise<ExportedFiles> {
       return runJob(port, async (job) => {
+        job.plan([READING, { label: 'building the ONNX graph' }]);
         const started = performance.now();
         const model = await provider.model(job);
         const onnx = buildWithProgress(model, job, 'building the ONNX graph');
@@ -157,6 +163,16 @@ export function createExportApi(provider: ExportModelProvider) {
     /** Builds the ONNX model, runs it in ONNX Runtime against our logits, and times it next to its dense or pruned twin. */
     async checkOnnx(request: OnnxCheckRequest, port: JobPort): Promise<OnnxCheckReport> {
       return runJob(port, async (job) => {
+        job.plan([
+          READING,
+          { label: 'building the ONNX graph' },
+          { label: 'parity check in ONNX Runtime' },
+          {
+            label: 'timing in ONNX Runtime',
+            weight: 3,
+            parts: [{ phase: 'building ONNX', prefix: true }, { phase: 'starting ONNX Runtime', prefix: true }, { phase: 'timing ONNX Runtime', weight: 3 }],
+          },
+        ]);
         const started = performance.now();
         const model = await provider.model(job);
         const ort = await provider.ort();

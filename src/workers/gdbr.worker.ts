@@ -1,6 +1,6 @@
 import type { GdbrConfig } from '../lib/gdbr/config.ts';
 import { disposeScenario, prepareScenario, runTrials, scenarioKey, type GdbrResult, type Scenario } from '../lib/gdbr/experiment.ts';
-import { runSweep, type SweepAxis, type SweepResult } from '../lib/gdbr/sweep.ts';
+import { runSweep, SWEEP_AXES, type SweepAxis, type SweepResult } from '../lib/gdbr/sweep.ts';
 import { MemoryWeightCache } from '../lib/gdbr/weightCache.ts';
 import { RunControl } from '../lib/train/control.ts';
 import { exposeWorker, runJob, type JobPort } from './job.ts';
@@ -24,6 +24,7 @@ const api = {
 
   async run(config: GdbrConfig, datasetUrl: string, override: string | null, port: JobPort): Promise<GdbrResult> {
     return runJob(port, async (job) => {
+      job.plan([{ label: 'Loading MNIST' }, ...experimentSteps('')]);
       await startTfBackend(override);
       job.progress({ phase: 'Loading MNIST', done: 0, total: 1 });
       const data = await loadMnistOnce(datasetUrl);
@@ -39,6 +40,12 @@ const api = {
 
   async sweep(config: GdbrConfig, axis: SweepAxis, values: number[], datasetUrl: string, override: string | null, port: JobPort): Promise<SweepResult> {
     return runJob(port, async (job) => {
+      // One step per swept value; each value's phases are named "i/n (label = value): phase" by runSweep.
+      const label = SWEEP_AXES[axis].label;
+      job.plan([
+        { label: 'Loading MNIST', weight: 0.2 },
+        ...values.map((value, i) => ({ label: `${label} = ${value}`, parts: experimentSteps(`${i + 1}/${values.length} (${label} = ${value}): `).flatMap((step) => step.parts) })),
+      ]);
       await startTfBackend(override);
       job.progress({ phase: 'Loading MNIST', done: 0, total: 1 });
       const data = await loadMnistOnce(datasetUrl);
@@ -46,6 +53,18 @@ const api = {
     });
   },
 };
+
+/**
+ * One experiment's steps for the progress bar: FedAvg training (skipped when its weights are cached),
+ * the auxiliary statistics, the trials. `prefix` is what runSweep puts before each phase name.
+ */
+function experimentSteps(prefix: string) {
+  return [
+    { label: 'FedAvg training', weight: 5, parts: [{ phase: `${prefix}FedAvg training`, prefix: true }] },
+    { label: 'Auxiliary statistics', weight: 1, parts: [{ phase: `${prefix}Auxiliary statistics` }] },
+    { label: 'Trials', weight: 4, parts: [{ phase: `${prefix}Trials` }] },
+  ];
+}
 
 export type GdbrApi = typeof api;
 exposeWorker(api);

@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import { CancelFlag } from '../lib/cancel.ts';
-import { withEta, type ProgressCallback } from '../lib/progress.ts';
+import { OverallProgress, withEta, type PlanStep, type ProgressCallback } from '../lib/progress.ts';
 import { installErrorHandler } from './errors.ts';
 
 /**
@@ -18,6 +18,11 @@ export interface JobPort {
 export interface JobContext {
   cancel: CancelFlag;
   progress: ProgressCallback;
+  /**
+   * Declares the job's steps so that every later report carries the whole job's progress (one bar
+   * for the job, with "step 2 of 4" and a total ETA, instead of one that restarts per phase).
+   */
+  plan(steps: readonly PlanStep[]): void;
 }
 
 /** Methods every worker exposes besides its own. */
@@ -39,9 +44,14 @@ export function openJob(port: JobPort): JobContext & { close(): void } {
     lastSentMs = now;
     progressPort.postMessage(progress);
   };
+  const stamped = withEta(throttled);
+  let overall: OverallProgress | undefined;
   return {
     cancel,
-    progress: withEta(throttled),
+    progress: (progress) => stamped(overall ? overall.stamp(progress) : progress),
+    plan: (steps) => {
+      overall = new OverallProgress(steps);
+    },
     close: () => {
       liveJobs.delete(port.jobId);
       progressPort?.close();

@@ -12,7 +12,7 @@ import { perplexity, type PerplexityResult } from '../lib/opt/perplexity.ts';
 import type { OptRuntime } from '../lib/opt/runtime.ts';
 import { loadModelFiles } from '../lib/opt/sources/loadModel.ts';
 import { loadOptWeights, type OptLayerWeights } from '../lib/opt/weights.ts';
-import type { ProgressCallback } from '../lib/progress.ts';
+import type { PlanStep, ProgressCallback } from '../lib/progress.ts';
 import { DenseSnapshot } from '../lib/pruning/denseSnapshot.ts';
 import type { PruneMethodName } from '../lib/pruning/methods.ts';
 import type { WeightNorm } from '../lib/pruning/metrics.ts';
@@ -49,6 +49,8 @@ export interface PruneRequest {
   speedRepeats: number;
   /** Folder of the shipped datasets (…/datasets/). */
   datasetsUrl: string;
+  /** The page numbers runs (numbers continue after runs restored from an earlier session); default: the worker counts. */
+  runId?: number;
 }
 
 export interface PerplexitySummary {
@@ -218,6 +220,8 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
           seconds[name] = (performance.now() - started) / 1000;
           return value;
         };
+        const denseKey = `${request.evalWindows ?? 'all'}`;
+        job.plan(prunePlan(!densePerplexity.has(denseKey)));
         try {
           const { source, nsamples, seqlen, seed } = request.calibration;
           const calibrationSource: CalibrationSource = { kind: source };
@@ -228,7 +232,6 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
             ),
           );
           await checkpoint(job.cancel);
-          const denseKey = `${request.evalWindows ?? 'all'}`;
           let dense = densePerplexity.get(denseKey);
           if (!dense) {
             // One window first, untimed: the backend's first run compiles and allocates, which would make dense look slow.
@@ -249,7 +252,7 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
           await checkpoint(job.cancel);
           await evaluate(session, { ...request, evalWindows: 1 }, 'warm-up', job); // the new shapes' first run, untimed
           const pruned = await timed('prunedPerplexity', () => evaluate(session, request, 'pruned perplexity', job));
-          const runId = nextRunId++;
+          const runId = request.runId ?? nextRunId++;
           const layers: OptLayerWeights[] = [];
           for (let l = 0; l < runtime.config.numLayers; l++) layers.push(await runtime.getLayerWeights(l));
           const prunedModel: PrunedModel = { runId, method: request.method, sparsity: request.sparsity, config: runtime.config, layers };
@@ -307,3 +310,17 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
 }
 
 export type PruningApi = ReturnType<typeof createPruningApi>;
+
+/**
+ * The prune job's steps for the page's one progress bar. Weights are rough shares of the time on the
+ * embedded model (pruning dominates; a perplexity pass costs about as much as calibration).
+ */
+function prunePlan(withDense: boolean): PlanStep[] {
+  const perplexity = (phase: string) => [{ phase: 'warm-up', weight: 1 }, { phase, weight: 4 }];
+  return [
+    { label: 'calibration data', weight: 1 },
+    ...(withDense ? [{ label: 'dense perplexity', weight: 2, parts: perplexity('dense perplexity') }] : []),
+    { label: 'pruning', weight: 5, parts: [{ phase: 'embed', weight: 1 }, { phase: 'allocate', weight: 2 }, { phase: 'prune', weight: 8 }] },
+    { label: 'pruned perplexity', weight: 2, parts: perplexity('pruned perplexity') },
+  ];
+}

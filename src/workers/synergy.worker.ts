@@ -26,6 +26,7 @@ async function solverFor(override: string | null | undefined): Promise<{ solver:
 const api = {
   async study(design: StudyDesign, settings: StudySettings, positions: MapPoint[] | undefined, override: string | null, port: JobPort): Promise<{ result: StudyResult; backend: BackendChoice }> {
     return runJob(port, async (job) => {
+      job.plan([{ label: 'Simulating the study', weight: 0.5 }, { label: 'Envelopes' }, { label: 'NMF', weight: 8 }, { label: 'Statistics' }]);
       job.progress({ phase: 'Simulating the study', done: 0, total: 1 });
       const simulation = simulateStudy(design);
       const { solver, choice, close } = await solverFor(override);
@@ -49,6 +50,7 @@ const api = {
 
   async recording(source: RecordingSource, settings: RecordingSettings, override: string | null, port: JobPort): Promise<{ result: RecordingAnalysis; backend: BackendChoice }> {
     return runJob(port, async (job) => {
+      job.plan([{ label: 'Reading', weight: 0.5 }, { label: 'NMF', weight: 9 }]);
       job.progress({ phase: 'Reading', done: 0, total: 1, message: source.name });
       const text = source.kind === 'text' ? source.text : await fetchText(source.url, source.name);
       const recording = /\.exp$/i.test(source.name) ? parseExp(text, source.name) : parseCsv(text, source.name);

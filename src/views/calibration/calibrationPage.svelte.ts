@@ -6,11 +6,13 @@ import type { Progress } from '../../lib/progress.ts';
 import type { CalibrationSetView, ModelInfo, StudyReport } from '../../workers/calibrationApi.ts';
 import type { CalibrationWorkerApi } from '../../workers/calibration.worker.ts';
 import { WorkerHandle, type JobStarter, type RunningJob } from '../../workers/client.ts';
+import { ArchivedRuns } from '../shared/archivedRuns.svelte.ts';
 import { downloadBlob } from '../shared/files.ts';
 
 /**
  * State of the calibration page: the embedded model in a worker, the set builder (any source, its
  * samples and their perplexities), and the study (grid, live results, table, chart, downloads).
+ * One instance lives for the app (ModuleStates); finished studies are saved in IndexedDB.
  */
 export type SourceChoice = 'wikitext2' | 'c4' | 'text' | 'random' | 'selfgen';
 export const SOURCE_CHOICES: { value: SourceChoice; label: string }[] = [
@@ -37,6 +39,8 @@ export class CalibrationPageState {
   running = $state<'load' | 'set' | 'study' | undefined>(undefined);
   progress = $state.raw<Progress | undefined>(undefined);
   error = $state.raw<unknown>(undefined);
+  /** A cancel was asked for and the job has not stopped yet. */
+  cancelling = $state(false);
 
   source = $state<SourceChoice>('selfgen');
   request = $state({ nsamples: 32, seqlen: 128, seed: 0 });
@@ -48,6 +52,9 @@ export class CalibrationPageState {
   results = $state.raw<StudyCellResult[]>([]);
   report = $state.raw<StudyReport | undefined>(undefined);
   readonly rows: StudyRow[] = $derived(aggregateStudy(this.results));
+  /** Finished studies (their reports), kept across reloads; `shownStudy` is the one on screen. */
+  readonly studies = new ArchivedRuns<StudyReport>('calibration');
+  shownStudy = $state<string | undefined>(undefined);
 
   private job: RunningJob<unknown> | undefined;
   private readonly worker = new WorkerHandle<CalibrationWorkerApi>(
@@ -58,6 +65,33 @@ export class CalibrationPageState {
 
   constructor() {
     void this.start('load', (api, port) => api.loadModel(this.urls, port), (model) => (this.model = model as ModelInfo));
+    // After a reload, show the latest saved study until a new one runs.
+    void this.studies.ready.then(() => {
+      const latest = this.studies.latest;
+      if (latest && this.results.length === 0 && this.running !== 'study') this.showStudy(latest.id);
+    });
+  }
+
+  /** A job runs in the worker (the tab asks before closing). */
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
+
+  showStudy(id: string): void {
+    const saved = this.studies.items.find((item) => item.id === id);
+    if (!saved || this.running === 'study') return;
+    this.shownStudy = id;
+    this.report = saved.run;
+    this.results = saved.run.results;
+  }
+
+  /** A saved study was deleted (no id: all were): stop showing it. */
+  forgetStudy(id?: string): void {
+    if (this.shownStudy !== undefined && (id === undefined || this.shownStudy === id)) {
+      this.shownStudy = undefined;
+      this.report = undefined;
+      this.results = [];
+    }
   }
 
   calibrationSource(choice: SourceChoice): CalibrationSource {
@@ -111,13 +145,19 @@ export class CalibrationPageState {
     }
     this.results = [];
     this.report = undefined;
+    this.shownStudy = undefined;
     const budget = { wikitextTestWindows: form.wikitextTestWindows, c4Windows: form.c4Windows };
     const onResult = Comlink.proxy((result: StudyCellResult) => (this.results = [...this.results, result]));
-    void this.start('study', (api, port) => api.runStudy(this.urls, { spec, budget, minSeeds }, port, onResult), (report) => (this.report = report as StudyReport));
+    void this.start('study', (api, port) => api.runStudy(this.urls, { spec, budget, minSeeds }, port, onResult), (report) => {
+      this.report = report as StudyReport;
+      this.shownStudy = this.studies.add(this.report);
+    });
   }
 
   cancel(): void {
-    this.job?.cancel(5000);
+    if (!this.job) return;
+    this.cancelling = true;
+    this.job.cancel(5000);
   }
 
   downloadCells(): void {
@@ -137,6 +177,7 @@ export class CalibrationPageState {
       this.error = error;
     } finally {
       this.running = undefined;
+      this.cancelling = false;
       this.progress = undefined;
       this.job = undefined;
     }

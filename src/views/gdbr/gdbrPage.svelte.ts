@@ -8,11 +8,16 @@ import type { Progress } from '../../lib/progress.ts';
 import { WorkerHandle, type RunningJob } from '../../workers/client.ts';
 import type { GdbrApi, GdbrBackendInfo } from '../../workers/gdbr.worker.ts';
 import type { Router } from '../router.svelte.ts';
+import { ArchivedRuns } from '../shared/archivedRuns.svelte.ts';
 import { downloadBlob } from '../shared/files.ts';
+
+/** A finished attack run or sweep as saved in IndexedDB. */
+export type SavedGdbr = { kind: 'run'; result: GdbrResult } | { kind: 'sweep'; sweep: SweepResult };
 
 /**
  * State of the label-leakage page: settings (kept in the URL), the running job, the last run and the
- * last sweep, and what the charts show. The components only lay this out.
+ * last sweep, and what the charts show. The components only lay this out. One instance lives for the
+ * app (ModuleStates); finished runs and sweeps are saved in IndexedDB and the latest come back on reload.
  */
 export class GdbrPageState {
   settings = $state.raw<GdbrPageSettings>(GDBR_PAGE_DEFAULTS);
@@ -25,6 +30,11 @@ export class GdbrPageState {
   selectedTrial = $state(0);
   selectedAttack = $state<AttackName>('gdbr');
   sweepMetric = $state<keyof RecoveryMetrics>('instanceRecovery');
+  readonly archive = new ArchivedRuns<SavedGdbr>('gradient-labels');
+  /** Saved ids of the run and the sweep on screen. */
+  shown = $state<{ run?: string; sweep?: string }>({});
+  /** A cancel was asked for and the job has not stopped yet. */
+  cancelling = $state(false);
   private job: RunningJob<unknown> | undefined;
   private readonly worker = new WorkerHandle<GdbrApi>(
     () => new Worker(new URL('../../workers/gdbr.worker.ts', import.meta.url), { type: 'module', name: 'gdbr' }),
@@ -41,6 +51,45 @@ export class GdbrPageState {
       this.error = error; // keep the defaults; the banner says which link setting was wrong
     }
     this.worker.api.backend(backendOverride).then((info) => (this.backend = info)).catch((error: unknown) => (this.error = error));
+    void this.archive.ready.then(() => {
+      const items = this.archive.items;
+      const lastRun = items.findLast((item) => item.run.kind === 'run');
+      const lastSweep = items.findLast((item) => item.run.kind === 'sweep');
+      if (lastRun && !this.result) this.show(lastRun.id);
+      if (lastSweep && !this.sweep) this.show(lastSweep.id);
+    });
+  }
+
+  /** A job runs in the worker (the tab asks before closing). */
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** Shows a saved run or sweep again. */
+  show(id: string): void {
+    const saved = this.archive.items.find((item) => item.id === id)?.run;
+    if (!saved) return;
+    if (saved.kind === 'run') {
+      this.result = saved.result;
+      this.selectedTrial = 0;
+      if (!saved.result.config.attacks.includes(this.selectedAttack)) this.selectedAttack = saved.result.config.attacks.at(-1)!;
+      this.shown = { ...this.shown, run: id };
+    } else {
+      this.sweep = saved.sweep;
+      this.shown = { ...this.shown, sweep: id };
+    }
+  }
+
+  /** A saved item was deleted (no id: all were): stop showing it. */
+  forget(id?: string): void {
+    if (id === undefined || this.shown.run === id) {
+      this.result = undefined;
+      this.shown = { ...this.shown, run: undefined };
+    }
+    if (id === undefined || this.shown.sweep === id) {
+      this.sweep = undefined;
+      this.shown = { ...this.shown, sweep: undefined };
+    }
   }
 
   apply(settings: GdbrPageSettings): void {
@@ -52,6 +101,7 @@ export class GdbrPageState {
     const config = $state.snapshot(this.settings.config);
     void this.start('run', (api, port) => api.run(config, this.datasetUrl, this.backendOverride, port), (result) => {
       this.result = result as GdbrResult;
+      this.shown = { ...this.shown, run: this.archive.add({ kind: 'run', result: this.result }) };
       this.selectedTrial = 0;
       if (!config.attacks.includes(this.selectedAttack)) this.selectedAttack = config.attacks.at(-1)!;
     });
@@ -61,11 +111,14 @@ export class GdbrPageState {
     const { config, sweepAxis, sweepValues } = $state.snapshot(this.settings);
     void this.start('sweep', (api, port) => api.sweep(config, sweepAxis, sweepValues, this.datasetUrl, this.backendOverride, port), (sweep) => {
       this.sweep = sweep as SweepResult;
+      this.shown = { ...this.shown, sweep: this.archive.add({ kind: 'sweep', sweep: this.sweep }) };
     });
   }
 
   cancel(): void {
-    this.job?.cancel();
+    if (!this.job) return;
+    this.cancelling = true;
+    this.job.cancel();
   }
 
   downloadTrials(): void {
@@ -93,6 +146,7 @@ export class GdbrPageState {
       this.error = error;
     } finally {
       this.running = undefined;
+      this.cancelling = false;
       this.progress = undefined;
       this.job = undefined;
     }

@@ -1,6 +1,7 @@
 import type { Progress } from '../../lib/progress.ts';
 import { WorkerHandle, type RunningJob } from '../../workers/client.ts';
-import type { LoadedModelInfo, OptApi } from '../../workers/optApi.ts';
+import type { GenerateReport, LoadedModelInfo, OptApi, PerplexityReport } from '../../workers/optApi.ts';
+import { JobState } from '../shared/jobState.svelte.ts';
 import type { ModelSourceSpec } from '../../workers/optSession.ts';
 
 /**
@@ -41,6 +42,14 @@ export class OptModelState<Api extends OptApi = OptApi> {
   error = $state<unknown>(undefined);
   /** A job (evaluate, generate) is using the model; loading another waits for it. */
   busy = $state(false);
+  /** The evaluate and generate boxes' jobs and last results, kept with the model (they outlive the boxes). */
+  readonly evaluation = new JobState<PerplexityReport>();
+  /** One generation job per model written side by side (dense and a pruned run, same prompt and seed). */
+  readonly generations = [new JobState<GenerateReport>(), new JobState<GenerateReport>()];
+  /** The generate box's prompt (WikiText style, a leading space and spaced punctuation, suits the embedded model), the text streamed so far per model, and their labels when two write side by side. */
+  prompt = $state(' The history of the city');
+  streamed = $state(['', '']);
+  generationLabels = $state<string[]>([]);
   private job: RunningJob<LoadedModelInfo> | undefined;
 
   constructor(

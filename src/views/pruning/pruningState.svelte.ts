@@ -4,13 +4,17 @@ import { WorkerHandle } from '../../workers/client.ts';
 import type { PruningWorkerApi } from '../../workers/pruning.worker.ts';
 import type { PruneReport, PruneRequest } from '../../workers/pruningApi.ts';
 import { PRUNE_METHODS, type PruneMethodName } from '../../lib/pruning/methods.ts';
+import { ArchivedRuns } from '../shared/archivedRuns.svelte.ts';
 import { JobState } from '../shared/jobState.svelte.ts';
+import { ExportPanelState } from '../export/exportPanelState.svelte.ts';
 import { OptModelState } from '../opt/optModelState.svelte.ts';
 import type { ModelChoiceOption } from '../opt/modelChoice.ts';
 
 /**
  * The pruning page's state: the model (in the pruning worker, which also runs the OPT jobs), the
- * settings of the next run, the runs so far, and the charts' series derived from them.
+ * settings of the next run, the runs so far, and the charts' series derived from them. One instance
+ * lives for the app (ModuleStates): leaving the page keeps the worker, the running job and the runs;
+ * finished runs are also kept in IndexedDB and come back after a reload.
  *
  * Perplexity on the page is measured on a token budget of WikiText-2 test by default (the first
  * `evalTokens` tokens, as whole windows of the model's positions) so a run takes seconds, not minutes;
@@ -72,7 +76,9 @@ export class PruningState {
   readonly model: OptModelState<PruningWorkerApi>;
   readonly job = new JobState<PruneReport>();
   settings = $state<PruneSettings>({ ...DEFAULT_PRUNE_SETTINGS });
-  runs = $state.raw<PruneReport[]>([]);
+  /** Finished runs, this session's and restored ones (saved in IndexedDB). */
+  readonly archive = new ArchivedRuns<PruneReport>('pruning');
+  readonly exporter: ExportPanelState;
   downloading = $state(false);
   downloadError = $state<unknown>(undefined);
   /** Runs whose pruned models the worker still keeps (evaluate, generate and download can use them). */
@@ -83,6 +89,27 @@ export class PruningState {
       new WorkerHandle<PruningWorkerApi>(() => new Worker(new URL('../../workers/pruning.worker.ts', import.meta.url), { type: 'module', name: 'pruning' })),
       backendOverride,
     );
+    this.exporter = new ExportPanelState(this.model.worker);
+  }
+
+  get runs(): PruneReport[] {
+    return this.archive.runs;
+  }
+
+  /** A job runs in the pruning worker (the tab asks before closing). */
+  get busy(): boolean {
+    return this.job.running || this.model.loading || this.model.busy || this.exporter.running || this.downloading;
+  }
+
+  /** Whether a run's pruned model is still in the worker (one of this session's last kept runs). */
+  canDownload(run: PruneReport): boolean {
+    const item = this.archive.items.find((i) => i.run === run);
+    return Boolean(item && !item.restored && this.keptRunIds.includes(run.runId));
+  }
+
+  /** Run numbers continue after the restored runs', so a number names one run across reloads. */
+  private nextRunId(): number {
+    return Math.max(0, ...this.runs.map((r) => r.runId)) + 1;
   }
 
   /** Calibration windows cannot be longer than the model's positions. */
@@ -102,24 +129,31 @@ export class PruningState {
       evalWindows: s.evalFull ? undefined : Math.max(1, Math.round(s.evalTokens / this.maxSeqLen)),
       speedRepeats: Math.max(0, Math.round(s.speedRepeats)),
       datasetsUrl: datasetsUrl(),
+      runId: this.nextRunId(),
       ...overrides,
     };
   }
 
   /** Runs one prune with the form's settings; a failure shows in the form's error banner. */
   async run(): Promise<void> {
+    if (!this.model.info || this.model.busy) return;
     await this.runRequest(this.request()).catch(() => undefined);
   }
 
-  /** Runs one prune (the form's settings, or the sweep's method and sparsity); rejects when it fails or is cancelled. */
+  /**
+   * Runs one prune (the form's settings, or the sweep's method and sparsity); rejects when it fails or is
+   * cancelled. The run number is taken once the restored runs are known, so numbers never repeat.
+   */
   async runRequest(request: PruneRequest): Promise<PruneReport> {
     if (!this.model.info || this.model.busy) throw new Error('The model is not loaded or is busy');
+    await this.archive.ready;
+    request = { ...request, runId: this.nextRunId() };
     this.model.busy = true;
     try {
       await this.job.run((onProgress) => this.model.worker.run((api, port) => api.prune(request, port), onProgress));
       const result = this.job.result;
       if (this.job.error || !result) throw this.job.error ?? new Error('The run gave no result');
-      if (!this.runs.some((r) => r.runId === result.runId)) this.runs = [...this.runs, result];
+      if (!this.runs.some((r) => r.runId === result.runId)) this.archive.add(result);
       this.keptRunIds = await this.model.worker.api.keptRunIds();
       return result;
     } finally {
@@ -194,6 +228,7 @@ export class PruningState {
   }
 
   dispose(): void {
+    this.exporter.dispose();
     this.model.dispose();
   }
 }

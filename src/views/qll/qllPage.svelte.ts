@@ -8,6 +8,7 @@ import { encodeSafetensors } from '../../lib/train/safetensors.ts';
 import { WorkerHandle } from '../../workers/client.ts';
 import type { MixingExamples, TrainApi, TrainBackendInfo } from '../../workers/train.worker.ts';
 import type { Router } from '../router.svelte.ts';
+import { ArchivedRuns } from '../shared/archivedRuns.svelte.ts';
 import { downloadBlob } from '../shared/files.ts';
 import { TrainingQueue, type TrainingRun } from '../train/trainingQueue.svelte.ts';
 
@@ -19,7 +20,9 @@ const EXAMPLE_COUNT = 12;
 
 /**
  * State of the QLL page: settings (kept in the URL), the mixer's examples, and the queue of runs in
- * the training worker. The page component only lays this out.
+ * the training worker. The page component only lays this out. One instance lives for the app
+ * (ModuleStates): a comparison keeps training while the page is closed. Finished runs are saved in
+ * IndexedDB and come back after a reload.
  */
 export class QllPageState {
   settings = $state.raw<QllPageSettings>(QLL_PAGE_DEFAULTS);
@@ -29,6 +32,7 @@ export class QllPageState {
   examplesError = $state.raw<unknown>(undefined);
   selectedRunId = $state<number | undefined>(undefined);
   readonly queue: TrainingQueue<QllConfig & { variant: QllVariantName }, QllRunResult>;
+  readonly archive = new ArchivedRuns<QllRun>('qll');
   private readonly worker = new WorkerHandle<TrainApi>(
     () => new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'train' }),
   );
@@ -51,9 +55,37 @@ export class QllPageState {
         );
       },
       (jobId, paused) => this.worker.api.pauseJob(jobId, paused),
+      (run) => this.archive.add({ ...run, error: undefined }),
     );
+    void this.archive.ready.then(() => this.queue.restore(this.archive.items.filter((item) => item.restored).map((item) => item.run)));
     this.worker.api.backend(backendOverride).then((info) => (this.backend = info)).catch((error: unknown) => (this.settingsError = error));
     void this.refreshExamples();
+  }
+
+  /** Runs are training (the tab asks before closing). */
+  get busy(): boolean {
+    return this.queue.running;
+  }
+
+  /** A saved run was deleted (no id: all were): take it off the charts and tables too. */
+  forget(archivedId?: string): void {
+    if (archivedId === undefined) {
+      this.queue.clearFinished();
+      return;
+    }
+    const kept = new Set(this.archive.runs);
+    for (const run of this.queue.runs) if (run.result && !kept.has(run) && !this.isArchivedCopy(run, kept)) this.queue.remove(run.id);
+  }
+
+  /** Forgets the finished runs on screen and in the archive. */
+  clearFinished(): void {
+    this.queue.clearFinished();
+    this.archive.clear();
+  }
+
+  private isArchivedCopy(run: QllRun, kept: Set<QllRun>): boolean {
+    for (const saved of kept) if (saved.id === run.id && saved.name === run.name) return true;
+    return false;
   }
 
   get selectedRun(): QllRun | undefined {

@@ -10,6 +10,10 @@ import type { Interpolation, MapPoint } from '../../lib/synergy/topomap.ts';
 import { WorkerHandle, type JobStarter, type RunningJob } from '../../workers/client.ts';
 import type { RecordingSource, SynergyApi } from '../../workers/synergy.worker.ts';
 import type { Router } from '../router.svelte.ts';
+import { ArchivedRuns } from '../shared/archivedRuns.svelte.ts';
+
+/** A finished analysis as saved in IndexedDB (the backend says where its NMF ran). */
+export type SavedSynergy = ({ kind: 'study'; study: StudyResult } | { kind: 'recording'; recording: RecordingAnalysis; name: string }) & { backend: BackendChoice };
 
 /** Settings a link can share (the URL hash), with their defaults. */
 export const DEFAULTS = {
@@ -36,6 +40,11 @@ export const SHIPPED_TRIALS = [
   { file: 'flx21.exp', label: 'Flexion, loaded' },
 ];
 
+/**
+ * The synergy page's state: settings (in the URL), the running job, the study and recording results.
+ * One instance lives for the app (ModuleStates); finished analyses are saved in IndexedDB and the latest
+ * of each kind comes back after a reload.
+ */
 export class SynergyPageState {
   settings = $state<Settings>({ ...DEFAULTS });
   progress = $state.raw<Progress | undefined>();
@@ -48,6 +57,12 @@ export class SynergyPageState {
   droppedFile = $state.raw<{ name: string; text: string; raw: boolean } | undefined>();
   /** MVC values per muscle, read from a file the user chose, for normalise = 'mvc'. */
   mvcValues = $state.raw<{ values: Record<string, number>; fileName: string } | undefined>();
+  readonly archive = new ArchivedRuns<SavedSynergy>('synergy');
+  /** Saved ids of the study and the recording on screen. */
+  shown = $state<{ study?: string; recording?: string }>({});
+  /** Resolves once saved results are on screen (the page runs the default job only when there are none). */
+  readonly restored: Promise<void>;
+  cancelling = $state(false);
   private job: RunningJob<unknown> | undefined;
   private readonly worker = new WorkerHandle<SynergyApi>(
     () => new Worker(new URL('../../workers/synergy.worker.ts', import.meta.url), { type: 'module', name: 'synergy' }),
@@ -59,6 +74,43 @@ export class SynergyPageState {
       if (value === null) continue;
       const fallback = DEFAULTS[key];
       (this.settings as Record<string, unknown>)[key] = typeof fallback === 'number' ? (Number.isFinite(Number(value)) ? Number(value) : fallback) : value;
+    }
+    this.restored = this.archive.ready.then(() => {
+      const items = this.archive.items;
+      const study = items.findLast((item) => item.run.kind === 'study');
+      const recording = items.findLast((item) => item.run.kind === 'recording');
+      if (study && !this.study) this.show(study.id);
+      if (recording && !this.recording) this.show(recording.id);
+    });
+  }
+
+  /** A job runs in the worker (the tab asks before closing). */
+  get busy(): boolean {
+    return this.running;
+  }
+
+  show(id: string): void {
+    const saved = this.archive.items.find((item) => item.id === id)?.run;
+    if (!saved) return;
+    this.backend = saved.backend;
+    if (saved.kind === 'study') {
+      this.study = saved.study;
+      this.shown = { ...this.shown, study: id };
+    } else {
+      this.recording = saved.recording;
+      this.shown = { ...this.shown, recording: id };
+    }
+  }
+
+  /** A saved result was deleted (no id: all were): stop showing it. */
+  forget(id?: string): void {
+    if (id === undefined || this.shown.study === id) {
+      this.study = undefined;
+      this.shown = { ...this.shown, study: undefined };
+    }
+    if (id === undefined || this.shown.recording === id) {
+      this.recording = undefined;
+      this.shown = { ...this.shown, recording: undefined };
     }
   }
 
@@ -83,6 +135,7 @@ export class SynergyPageState {
     if (outcome) {
       this.study = outcome.result;
       this.backend = outcome.backend;
+      this.shown = { ...this.shown, study: this.archive.add({ kind: 'study', study: outcome.result, backend: outcome.backend }) };
     }
   }
 
@@ -104,6 +157,7 @@ export class SynergyPageState {
     if (outcome) {
       this.recording = outcome.result;
       this.backend = outcome.backend;
+      this.shown = { ...this.shown, recording: this.archive.add({ kind: 'recording', recording: outcome.result, name: source.name, backend: outcome.backend }) };
     }
   }
 
@@ -132,7 +186,9 @@ export class SynergyPageState {
   }
 
   cancel(): void {
-    this.job?.cancel();
+    if (!this.job) return;
+    this.cancelling = true;
+    this.job.cancel();
   }
 
   private async start<R>(body: JobStarter<SynergyApi, R>): Promise<R | undefined> {
@@ -148,6 +204,7 @@ export class SynergyPageState {
       return undefined;
     } finally {
       this.running = false;
+      this.cancelling = false;
       this.progress = undefined;
       this.job = undefined;
     }

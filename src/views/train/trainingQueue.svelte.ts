@@ -1,4 +1,4 @@
-import type { Progress } from '../../lib/progress.ts';
+import { OverallProgress, type Progress } from '../../lib/progress.ts';
 import type { EpochMetrics, StepMetrics } from '../../lib/train/trainer.ts';
 import type { RunningJob } from '../../workers/client.ts';
 import type { Point } from '../shared/chart.ts';
@@ -7,6 +7,7 @@ import type { Point } from '../shared/chart.ts';
  * Runs of a training page, one at a time in the page's training worker: queued runs wait, the
  * active one streams its step losses and epoch metrics into its record, and pause/resume/cancel act
  * on it. Cancel stops the active run and drops the queue; finished runs stay for the charts.
+ * Progress is one bar over the runs queued together ("step 2 of 3: <run>"), with the time left for all.
  */
 export type RunStatus = 'queued' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
 
@@ -36,11 +37,32 @@ export class TrainingQueue<Config, Result> {
   error = $state.raw<unknown>(undefined);
   private nextId = 1;
   private active: { id: number; job: RunningJob<Result> } | undefined;
+  /** The runs of the current batch (queued while the queue was busy join it), for the overall bar. */
+  private batch: { ids: number[]; overall: OverallProgress } | undefined;
 
   constructor(
     private readonly start: StartRun<Config, Result>,
     private readonly setPaused: (jobId: number, paused: boolean) => Promise<void>,
+    /** Called once per run that finished with a result (to save it). */
+    private readonly onFinished: (run: TrainingRun<Config, Result>) => void = () => {},
   ) {}
+
+  /** Puts runs from an earlier session in front of this session's (their ids are kept; new ids follow them). */
+  restore(runs: TrainingRun<Config, Result>[]): void {
+    const mine = new Set(this.runs.map((run) => run.id));
+    const offset = Math.max(0, ...runs.map((run) => run.id));
+    // This session's runs so far are renumbered after the restored ones so ids stay unique.
+    const renumbered = this.runs.map((run) => ({ ...run, id: run.id + offset }));
+    if (this.active) this.active = { ...this.active, id: this.active.id + offset };
+    if (this.batch) this.batch = { ...this.batch, ids: this.batch.ids.map((id) => id + offset) };
+    this.runs = [...runs.filter((run) => !mine.has(run.id + offset)), ...renumbered];
+    this.nextId = Math.max(this.nextId + offset, offset + 1);
+  }
+
+  /** Forgets one finished run. */
+  remove(id: number): void {
+    this.runs = this.runs.filter((run) => run.id !== id || run.status === 'running' || run.status === 'paused' || run.status === 'queued');
+  }
 
   get running(): boolean {
     return this.runs.some((run) => run.status === 'running' || run.status === 'paused' || run.status === 'queued');
@@ -82,11 +104,17 @@ export class TrainingQueue<Config, Result> {
         steps: (steps) => this.update(id, (run) => ({ losses: [...run.losses, ...steps.map((s) => ({ x: s.step, y: s.loss }))] })),
         epoch: (epoch) => this.update(id, (run) => ({ epochs: [...run.epochs, epoch] })),
       };
-      const job = this.start(next.config, stream, (progress) => (this.progress = { ...progress, message: `${next!.name}${progress.message ? ` · ${progress.message}` : ''}` }));
+      // The batch is looked up per report: runs queued in the same tick as this one (a comparison) join it.
+      const job = this.start(next.config, stream, (progress) => {
+        const batch = this.batchFor(id);
+        this.progress = batch.overall.stamp(progress, batch.ids.indexOf(id));
+      });
       this.active = { id, job };
       try {
         const result = await job.result;
         this.update(id, { status: 'done', result });
+        const finished = this.runs.find((run) => run.id === id);
+        if (finished) this.onFinished(finished);
       } catch (error) {
         const cancelled = error instanceof Error && error.name === 'Cancelled';
         this.update(id, { status: cancelled ? 'cancelled' : 'failed', error: cancelled ? undefined : error });
@@ -96,6 +124,18 @@ export class TrainingQueue<Config, Result> {
       }
     }
     this.progress = undefined;
+    this.batch = undefined;
+  }
+
+  /** The batch the run belongs to: the runs queued or running now, extended when more were queued. */
+  private batchFor(id: number): { ids: number[]; overall: OverallProgress } {
+    const pending = this.runs.filter((run) => run.status === 'queued' || run.id === id).map((run) => run.id);
+    const known = this.batch?.ids ?? [];
+    if (this.batch && pending.every((p) => known.includes(p))) return this.batch;
+    const ids = [...known.filter((k) => !pending.includes(k)), ...pending];
+    const byId = new Map(this.runs.map((run) => [run.id, run.name]));
+    this.batch = { ids, overall: new OverallProgress(ids.map((runId) => ({ label: byId.get(runId) ?? `run ${runId}` }))) };
+    return this.batch;
   }
 
   private nextQueued(): TrainingRun<Config, Result> | undefined {
