@@ -6,13 +6,14 @@ import type { RecordingAnalysis } from '../../lib/synergy/recordingAnalysis.ts';
 import { DEFAULT_DESIGN } from '../../lib/synergy/simulate.ts';
 import { DEFAULT_STUDY_SETTINGS, type StudyResult } from '../../lib/synergy/study.ts';
 import type { Interpolation, MapPoint } from '../../lib/synergy/topomap.ts';
+import { nmfFits, settingsFromParams, SHIPPED_TRIALS, type SynergySettings } from '../../lib/synergy/pageSettings.ts';
 import { WorkerHandle, type JobStarter, type RunningJob } from '../../workers/client.ts';
 import type { RecordingSource, SynergyApi } from '../../workers/synergy.worker.ts';
 import type { Router } from '../router.svelte.ts';
 
 /** Settings a link can share (the URL hash), with their defaults. */
-export const DEFAULTS = {
-  tab: 'study' as 'study' | 'emg',
+export const DEFAULTS: SynergySettings = {
+  tab: 'study',
   seed: DEFAULT_DESIGN.seed,
   participants: DEFAULT_DESIGN.participants,
   gain: DEFAULT_DESIGN.synergy1Gain,
@@ -24,14 +25,8 @@ export const DEFAULTS = {
   map: 'idw' as Interpolation,
   trial: 'abd01.exp',
 };
-export type Settings = typeof DEFAULTS;
-
-export const SHIPPED_TRIALS = [
-  { file: 'abd01.exp', label: 'Abduction, unloaded' },
-  { file: 'abd21.exp', label: 'Abduction, loaded' },
-  { file: 'flx01.exp', label: 'Flexion, unloaded' },
-  { file: 'flx21.exp', label: 'Flexion, loaded' },
-];
+export type Settings = SynergySettings;
+export { SHIPPED_TRIALS };
 
 export class SynergyPageState {
   settings = $state<Settings>({ ...DEFAULTS });
@@ -44,17 +39,32 @@ export class SynergyPageState {
   /** A file the user dropped replaces the shipped trial until cleared. */
   droppedFile = $state.raw<{ name: string; text: string; raw: boolean } | undefined>();
   private job: RunningJob<unknown> | undefined;
+  /** Settings in the link that were out of range (kept at their defaults), one line each. */
+  linkProblems = $state.raw<string[]>([]);
+  /** Settings came from a link and nothing has run yet. */
+  private fromLink = $state(false);
   private readonly worker = new WorkerHandle<SynergyApi>(
     () => new Worker(new URL('../../workers/synergy.worker.ts', import.meta.url), { type: 'module', name: 'synergy' }),
   );
 
   constructor(private readonly router: Router, private readonly override: string | null) {
-    for (const key of Object.keys(DEFAULTS) as (keyof Settings)[]) {
-      const value = router.params.get(key);
-      if (value === null) continue;
-      const fallback = DEFAULTS[key];
-      (this.settings as Record<string, unknown>)[key] = typeof fallback === 'number' ? (Number.isFinite(Number(value)) ? Number(value) : fallback) : value;
-    }
+    const { settings, problems, fromLink } = settingsFromParams(router.params, DEFAULTS);
+    this.settings = settings;
+    this.linkProblems = problems;
+    this.fromLink = fromLink;
+  }
+
+  /** A link's job that costs more than the default one: it waits for the user's Run. */
+  get pendingCost(): { fits: number; defaultFits: number } | undefined {
+    if (!this.fromLink) return undefined;
+    const fits = nmfFits(this.settings);
+    const defaultFits = nmfFits({ ...DEFAULTS, tab: this.settings.tab });
+    return fits > defaultFits ? { fits, defaultFits } : undefined;
+  }
+
+  /** The first run when the page opens: the default job, or a link's job when it costs no more. */
+  get autoRun(): boolean {
+    return this.pendingCost === undefined;
   }
 
   /** Keeps the shareable settings in the URL. */
@@ -119,6 +129,7 @@ export class SynergyPageState {
   }
 
   private async start<R>(body: JobStarter<SynergyApi, R>): Promise<R | undefined> {
+    this.fromLink = false;
     this.saveToUrl();
     this.error = undefined;
     this.running = true;
