@@ -67,19 +67,19 @@ describe('scenario object edits', () => {
 });
 
 describe('scenario in the link', () => {
-  it('round-trips through deflate and base64url', () => {
+  it('round-trips through deflate and base64url', async () => {
     const packed = encodeScenario(example, false);
     expect(packed).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(validateScenario(decodeScenario(packed!))).toEqual(example);
+    expect(validateScenario(await decodeScenario(packed!))).toEqual(example);
   });
-  it('leaves out the buildings of the embedded map', () => {
-    const decoded = decodeScenario(encodeScenario(example, true)!);
+  it('leaves out the buildings of the embedded map', async () => {
+    const decoded = await decodeScenario(encodeScenario(example, true)!);
     expect(decoded.buildings).toEqual([]);
   });
-  it('refuses a scenario too big for a link, and explains a damaged one', () => {
+  it('refuses a scenario too big for a link, and explains a damaged one', async () => {
     const huge = { ...example, buildings: Array.from({ length: 20_000 }, (_, i) => [[i * 1.37, 0], [i * 1.37 + 0.91, 0.13], [i, 2.71]] as [number, number][]) };
     expect(encodeScenario(huge, false)).toBeNull();
-    expect(() => decodeScenario('not-a-scenario')).toThrow(/could not be read/);
+    await expect(decodeScenario('not-a-scenario')).rejects.toThrow(/could not be read/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { deflateSync, Inflate } from 'fflate';
+import { deflateSync } from 'fflate';
 import { InputError } from '../errors.ts';
 import type { Scenario } from './scenario.ts';
 
@@ -7,18 +7,16 @@ import type { Scenario } from './scenario.ts';
  * referenced by name instead of written out (its footprints would make a link hundreds of kilobytes
  * long); an imported map travels in the link when it fits.
  *
- * A link is untrusted input: its length is checked before anything is decoded, and it is inflated in
- * small pieces with a byte budget, so a deflate bomb (deflate reaches ~1000:1) stops at the budget
- * instead of filling memory.
+ * A link is untrusted input: its length is checked before anything is decoded, and it is inflated as a
+ * stream (the platform's DecompressionStream, read piece by piece) with a byte budget, so a deflate
+ * bomb (deflate reaches ~1000:1) is cancelled at the budget instead of filling memory.
  */
 export const MAX_HASH_CHARS = 120_000;
 /**
  * The most JSON a link may inflate to. Scenario JSON deflates about 3–5×, so a link at MAX_HASH_CHARS
- * (90 kB deflated) holds at most ~0.5 MB; 4 MiB leaves room and refuses bombs early.
+ * (90 kB deflated) holds well under 1 MB; 2 MiB leaves room and refuses bombs early.
  */
-export const MAX_LINK_JSON_BYTES = 4 * 1024 * 1024;
-/** Inflate this much input at a time: one piece then yields at most ~1 MB, whatever it holds. */
-const INFLATE_PIECE_BYTES = 1024;
+export const MAX_LINK_JSON_BYTES = 2 * 1024 * 1024;
 
 function toBase64Url(bytes: Uint8Array): string {
   let binary = '';
@@ -37,21 +35,22 @@ export function encodeScenario(scenario: Scenario, embeddedMap: boolean): string
   return packed.length <= MAX_HASH_CHARS ? packed : null;
 }
 
-/** Inflates raw DEFLATE, refusing output beyond `maxBytes` as soon as it is reached. */
-export function inflateBounded(compressed: Uint8Array, maxBytes: number): Uint8Array {
+/** Inflates raw DEFLATE as a stream, cancelling it as soon as the output passes `maxBytes`. */
+export async function inflateBounded(compressed: Uint8Array, maxBytes: number): Promise<Uint8Array> {
+  const reader = new Blob([compressed as BlobPart]).stream().pipeThrough(new DecompressionStream('deflate-raw')).getReader();
   const pieces: Uint8Array[] = [];
   let total = 0;
-  const inflate = new Inflate((piece) => {
-    total += piece.length;
-    if (total > maxBytes) throw unreadable(`It inflates to more than ${maxBytes / 2 ** 20} MiB of scenario JSON, more than any scenario a link can hold.`);
-    pieces.push(piece);
-  });
   try {
-    for (let at = 0; at < compressed.length; at += INFLATE_PIECE_BYTES) {
-      const end = Math.min(at + INFLATE_PIECE_BYTES, compressed.length);
-      inflate.push(compressed.subarray(at, end), end === compressed.length);
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > maxBytes) {
+        await reader.cancel();
+        throw unreadable(`It inflates to more than ${maxBytes / 2 ** 20} MiB of scenario JSON, more than any scenario a link can hold.`);
+      }
+      pieces.push(value);
     }
-    if (compressed.length === 0) inflate.push(new Uint8Array(0), true);
   } catch (error) {
     if (error instanceof InputError) throw error;
     throw unreadable(`It may have been cut short when copied (${(error as Error).message}).`);
@@ -70,12 +69,12 @@ export function inflateBounded(compressed: Uint8Array, maxBytes: number): Uint8A
  * embedded map's buildings). Throws InputError for a link that is too long, not base64url, not
  * deflate, over the size budget, not UTF-8 or not a JSON object.
  */
-export function decodeScenario(packed: string): Record<string, unknown> {
+export async function decodeScenario(packed: string): Promise<Record<string, unknown>> {
   if (packed.length > MAX_HASH_CHARS) throw unreadable(`It holds ${packed.length} characters; a scenario link holds at most ${MAX_HASH_CHARS}.`);
   if (!/^[A-Za-z0-9_-]*$/.test(packed) || packed.length % 4 === 1) throw unreadable('It is not base64url text (letters, digits, - and _).');
   const binary = atob(packed.replaceAll('-', '+').replaceAll('_', '/'));
   const compressed = Uint8Array.from(binary, (c) => c.charCodeAt(0));
-  const bytes = inflateBounded(compressed, MAX_LINK_JSON_BYTES);
+  const bytes = await inflateBounded(compressed, MAX_LINK_JSON_BYTES);
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));

@@ -51,7 +51,7 @@ export class IrsPlanner {
     const packed = this.router.params.get('s');
     try {
       if (packed) {
-        const shared = decodeScenario(packed);
+        const shared = await decodeScenario(packed);
         if (shared.mapName === CAMPUS_MAP_NAME && Array.isArray(shared.buildings) && shared.buildings.length === 0) {
           shared.buildings = (await this.campusMap()).buildings;
         }
