@@ -33,9 +33,8 @@ function securityHeaders(): Plugin {
         next();
       });
     },
-    generateBundle(options) {
-      // Worker bundles are built apart (and run no top-level plugins); `_headers` belongs to the site's root.
-      if (options.format === 'es' && !this.getModuleIds().next().done) this.emitFile({ type: 'asset', fileName: '_headers', source: staticHostHeaders() });
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: '_headers', source: staticHostHeaders() });
     },
   };
 }

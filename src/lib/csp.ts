@@ -9,6 +9,9 @@
  *
  * Why each source is there:
  * - `'wasm-unsafe-eval'`: tfjs-wasm and onnxruntime-web compile WebAssembly; no JS eval is allowed.
+ * - `script-src blob:`: tfjs-wasm starts its threads as workers that `importScripts` a blob URL of its
+ *   own glue code (a blob worker inherits its creator's policy). Only code already running on the
+ *   page can make a blob URL, so this lets in no script from elsewhere.
  * - `worker-src 'self' blob:`: our comlink workers are same-origin modules; onnxruntime-web's proxy
  *   worker may be started from a blob URL.
  * - `connect-src`: the Hugging Face hub and the CDN hosts its `resolve/` URLs redirect to, for model
@@ -23,7 +26,7 @@ export const HUB_CONNECT_SOURCES = [
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
+  "script-src 'self' 'wasm-unsafe-eval' blob:",
   "worker-src 'self' blob:",
   `connect-src 'self' data: blob: ${HUB_CONNECT_SOURCES.join(' ')}`,
   "img-src 'self' data: blob:",
