@@ -1,13 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../../scripts/chromium.ts';
-import { startStaticServer, type StaticServer } from '../../scripts/staticServer.ts';
-import { ISOLATION_HEADERS } from '../../src/lib/csp.ts';
+import { startStaticServer, type StaticServer, type StaticServerOptions } from '../../scripts/staticServer.ts';
 
 /**
  * End-to-end harness: the built site (`dist/`, made by `npm run build` before this project runs)
- * served on 127.0.0.1, Debian Chromium driving it. Each opened page records console errors, page
+ * served on 127.0.0.1 with the headers of its `_headers` file, Debian Chromium driving it. Each opened page records console errors, page
  * errors and every request, so tests can assert "no errors" and "nothing outside the origin".
  */
 export const REPO = path.resolve(import.meta.dirname, '../..');
@@ -19,10 +18,27 @@ export interface Site {
   close(): Promise<void>;
 }
 
-export async function openSite(options: { isolated?: boolean } = {}): Promise<Site> {
+/**
+ * The headers the build's `_headers` file asks a static host to send (its `/*` block), so the tests see
+ * the site as a host that honours it does. `isolated: false` leaves out the cross-origin isolation pair.
+ */
+export function hostHeaders(dist: string, options: { isolated?: boolean } = {}): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of readFileSync(path.join(dist, '_headers'), 'utf8').split('\n')) {
+    const match = /^\s+([\w-]+):\s*(.+)$/.exec(line);
+    if (match) headers[match[1]] = match[2];
+  }
+  if (options.isolated === false) {
+    delete headers['Cross-Origin-Opener-Policy'];
+    delete headers['Cross-Origin-Embedder-Policy'];
+  }
+  return headers;
+}
+
+export async function openSite(options: { isolated?: boolean; route?: StaticServerOptions['route'] } = {}): Promise<Site> {
   const dist = path.join(REPO, 'dist');
   if (!existsSync(path.join(dist, 'index.html'))) throw new Error('dist/ is missing: run `npm run build` before the e2e tests');
-  const server = await startStaticServer({ root: dist, headers: options.isolated === false ? {} : ISOLATION_HEADERS });
+  const server = await startStaticServer({ root: dist, headers: hostHeaders(dist, options), route: options.route });
   const browser = await launchChromium();
   return {
     server,

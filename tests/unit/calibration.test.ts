@@ -202,8 +202,8 @@ describe('files and keys', () => {
     const options = { fileName: 'c.json', vocabSize: 10 };
     expect(parseCalibrationWindows({ windows: [[1, 2, 3], [4, 5, 6]], source: 'x' }, options)).toEqual([Int32Array.of(1, 2, 3), Int32Array.of(4, 5, 6)]);
     expect(() => parseCalibrationWindows({}, options)).toThrow(/c\.json: "windows" must be/);
-    expect(() => parseCalibrationWindows({ windows: [[1, 2], [1, 2, 3]] }, options)).toThrow(/window 1/);
-    expect(() => parseCalibrationWindows({ windows: [[1, 10]] }, options)).toThrow(/position 1: 10 is not a token id/);
+    expect(() => parseCalibrationWindows({ windows: [[1, 2], [1, 2, 3]] }, options)).toThrow(/"windows\[1\]" is not an array/);
+    expect(() => parseCalibrationWindows({ windows: [[1, 10]] }, options)).toThrow(/"windows\[0\]\[1\]" is 10, not a token id/);
   });
 });
 

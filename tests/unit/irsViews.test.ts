@@ -4,7 +4,7 @@ import { History } from '../../src/views/irs/history.ts';
 import { addObject, findObject, freshId, moveObject, removeObject, updateObject } from '../../src/views/irs/objects.ts';
 import { metricValue } from '../../src/views/irs/paint.ts';
 import { formatLength, scaleBarLength } from '../../src/views/irs/scaleBar.ts';
-import { decodeScenario, encodeScenario } from '../../src/views/irs/scenarioHash.ts';
+import { decodeScenario, encodeScenario } from '../../src/lib/irs/scenarioLink.ts';
 import { ISSUE_EXAMPLE } from './irsFixtures.ts';
 
 const example = parseScenario(ISSUE_EXAMPLE);
@@ -68,17 +68,17 @@ describe('scenario object edits', () => {
 
 describe('scenario in the link', () => {
   it('round-trips through deflate and base64url', async () => {
-    const packed = await encodeScenario(example, false);
+    const packed = encodeScenario(example, false);
     expect(packed).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(validateScenario(await decodeScenario(packed!))).toEqual(example);
   });
   it('leaves out the buildings of the embedded map', async () => {
-    const decoded = await decodeScenario((await encodeScenario(example, true))!);
+    const decoded = await decodeScenario(encodeScenario(example, true)!);
     expect(decoded.buildings).toEqual([]);
   });
   it('refuses a scenario too big for a link, and explains a damaged one', async () => {
     const huge = { ...example, buildings: Array.from({ length: 20_000 }, (_, i) => [[i * 1.37, 0], [i * 1.37 + 0.91, 0.13], [i, 2.71]] as [number, number][]) };
-    expect(await encodeScenario(huge, false)).toBeNull();
+    expect(encodeScenario(huge, false)).toBeNull();
     await expect(decodeScenario('not-a-scenario')).rejects.toThrow(/could not be read/);
   });
 });

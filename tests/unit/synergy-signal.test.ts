@@ -102,9 +102,9 @@ describe('.exp and CSV parsing', () => {
     expect(r.muscles).toEqual(['AD', 'MD']);
     expect(Array.from(r.data)).toEqual([1.5, 2.5, -2, -3]);
   });
-  it('names the line of a bad .exp row, a NaN, and a missing header', () => {
-    expect(() => parseExp(`${header}0\t1.5\t\n`, 'x.exp')).toThrow(/x\.exp, line 5: 2 columns, expected 3/);
-    expect(() => parseExp(`${header}0\t1.5\t-2\n1\tNaN\t3\n`, 'x.exp')).toThrow(/line 6: AD is "NaN"/);
+  it('names the row of a bad .exp row, a NaN, and a missing header', () => {
+    expect(() => parseExp(`${header}0\t1.5\t\n`, 'x.exp')).toThrow(/x\.exp, row 5: 2 cells, expected 3/);
+    expect(() => parseExp(`${header}0\t1.5\t-2\n1\tNaN\t3\n`, 'x.exp')).toThrow(/row 6, column AD: "NaN" is not a finite decimal/);
     expect(() => parseExp('1000\t// Measurement rate\n0\t1\n', 'x.exp')).toThrow(/no "Frame #" header/);
     expect(() => parseExp('Frame #\tAD\n0\t1\n1\t2\n', 'x.exp')).toThrow(/Measurement rate/);
   });
@@ -114,9 +114,9 @@ describe('.exp and CSV parsing', () => {
     expect(Array.from(r.data)).toEqual([1, 3, 5, 2, 4, 6]);
   });
   it('names missing columns, NaN, text and uneven time in CSV errors', () => {
-    expect(() => parseCsv('time,AD,MD\n0,1,2\n0.01,3\n', 'e.csv')).toThrow(/line 3: 2 columns, expected 3/);
-    expect(() => parseCsv('time,AD,MD\n0,1,2\n0.01,NaN,4\n', 'e.csv')).toThrow(/line 3: AD is "NaN"/);
-    expect(() => parseCsv('time,AD\n0,1\n0.01,abc\n', 'e.csv')).toThrow(/AD is "abc"/);
+    expect(() => parseCsv('time,AD,MD\n0,1,2\n0.01,3\n', 'e.csv')).toThrow(/row 3: 2 cells, expected 3/);
+    expect(() => parseCsv('time,AD,MD\n0,1,2\n0.01,NaN,4\n', 'e.csv')).toThrow(/row 3, column AD: "NaN" is not a finite decimal/);
+    expect(() => parseCsv('time,AD\n0,1\n0.01,abc\n', 'e.csv')).toThrow(/column AD: "abc"/);
     expect(() => parseCsv('time,AD\n0,1\n0.01,2\n0.05,3\n', 'e.csv')).toThrow(/uneven time step/);
     expect(() => parseCsv('0,1\n0.01,2\n', 'e.csv')).toThrow(/first row is data/);
   });

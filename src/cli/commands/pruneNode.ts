@@ -45,9 +45,8 @@ export async function loadCalibration(
       throw new InputError(`--calib-file ${spec.calibFile}: cannot read it as JSON`, error instanceof Error ? error.message : String(error));
     }
     const fileName = path.basename(spec.calibFile);
-    const windows = parseCalibrationWindows(json, { fileName, vocabSize: model.runtime.config.vocabSize });
+    const windows = parseCalibrationWindows(json, { fileName, vocabSize: model.runtime.config.vocabSize, maxPositions: model.runtime.config.maxPositions });
     const seqLen = windows[0].length;
-    if (seqLen > model.runtime.config.maxPositions) throw new InputError(`--calib-file ${fileName}: windows of ${seqLen} tokens are longer than the model's ${model.runtime.config.maxPositions} positions`);
     const source = (json as { source?: unknown }).source;
     return { windows, seqLen, label: `${typeof source === 'string' ? source : fileName}, ${windows.length} × ${seqLen} tokens (${fileName})` };
   }

@@ -62,7 +62,7 @@ export const SELFGEN_DEFAULTS: SelfGenSettings = {
 export const CALIBRATION_DEFAULTS = { nsamples: 32, seqlen: 256, seed: 0 } as const;
 
 /** Upper bounds that keep a browser tab alive; far above what the papers use. */
-const MAX_WINDOWS = 4096;
+export const MAX_WINDOWS = 4096;
 const MAX_PROMPTS = 100_000;
 const MAX_GEN_LENGTH = 65_536;
 const MAX_BATCH = 1024;

@@ -79,6 +79,8 @@ export const LIMITS = {
   candidates: 2000,
   buildingVertices: 300_000,
   elements: 1_000_000,
+  /** Every position lies within this many metres of the local origin (|x|, |y|), so squared distances stay exact. */
+  coordinateM: 1_000_000,
 } as const;
 
 type Json = Record<string, unknown>;
@@ -113,6 +115,10 @@ class Reader {
     return value as number;
   }
 
+  coordinate(value: unknown, path: string): number {
+    return this.number(value, path, { min: -LIMITS.coordinateM, max: LIMITS.coordinateM });
+  }
+
   id(value: unknown, path: string, seen: Set<string>): string {
     if (typeof value !== 'string' || value.trim() === '' || value.length > 64) this.fail(path, 'a non-empty id of at most 64 characters', value);
     const id = value as string;
@@ -124,12 +130,12 @@ class Reader {
   point(value: unknown, path: string): [number, number] {
     if (!Array.isArray(value) || value.length < 2) this.fail(path, 'an [x, y] pair', value);
     const pair = value as unknown[];
-    return [this.number(pair[0], `${path}[0]`), this.number(pair[1], `${path}[1]`)];
+    return [this.coordinate(pair[0], `${path}[0]`), this.coordinate(pair[1], `${path}[1]`)];
   }
 
   box(value: unknown, path: string): Box {
     const o = this.object(value, path);
-    const box = { x0: this.number(o.x0, `${path}.x0`), y0: this.number(o.y0, `${path}.y0`), x1: this.number(o.x1, `${path}.x1`), y1: this.number(o.y1, `${path}.y1`) };
+    const box = { x0: this.coordinate(o.x0, `${path}.x0`), y0: this.coordinate(o.y0, `${path}.y0`), x1: this.coordinate(o.x1, `${path}.x1`), y1: this.coordinate(o.y1, `${path}.y1`) };
     if (box.x1 <= box.x0 || box.y1 <= box.y0) throw new InputError(`${this.source}: ${path} must have x1 > x0 and y1 > y0, got ${JSON.stringify(box)}`);
     return box;
   }
@@ -140,8 +146,8 @@ function readIrs(r: Reader, value: unknown, path: string, ids: Set<string>): Irs
   if (!IRS_TYPES.includes(o.type as IrsType)) r.fail(`${path}.type`, `one of ${IRS_TYPES.join(', ')}`, o.type);
   const irs: IrsSpec = {
     id: r.id(o.id, `${path}.id`, ids),
-    x: r.number(o.x, `${path}.x`),
-    y: r.number(o.y, `${path}.y`),
+    x: r.coordinate(o.x, `${path}.x`),
+    y: r.coordinate(o.y, `${path}.y`),
     facingDeg: r.number(o.facingDeg, `${path}.facingDeg`),
     elements: r.number(o.elements, `${path}.elements`, { min: 1, max: LIMITS.elements, integer: true }),
     type: o.type as IrsType,
@@ -177,8 +183,8 @@ export function validateScenario(value: unknown, source = 'scenario'): Scenario 
     const e = r.object(t, `transmitters[${i}]`);
     return {
       id: r.id(e.id, `transmitters[${i}].id`, ids),
-      x: r.number(e.x, `transmitters[${i}].x`),
-      y: r.number(e.y, `transmitters[${i}].y`),
+      x: r.coordinate(e.x, `transmitters[${i}].x`),
+      y: r.coordinate(e.y, `transmitters[${i}].y`),
       powerDbm: r.number(e.powerDbm, `transmitters[${i}].powerDbm`, { min: -50, max: 80 }),
       antennas: r.number(e.antennas ?? 1, `transmitters[${i}].antennas`, { min: 1, max: 1024, integer: true }),
     };
@@ -187,7 +193,7 @@ export function validateScenario(value: unknown, source = 'scenario'): Scenario 
   const irs = r.array(o.irs ?? [], 'irs', LIMITS.irs).map((e, i) => readIrs(r, e, `irs[${i}]`, ids));
   const users = r.array(o.users ?? [], 'users', LIMITS.users).map((u, i) => {
     const e = r.object(u, `users[${i}]`);
-    return { id: r.id(e.id, `users[${i}].id`, ids), x: r.number(e.x, `users[${i}].x`), y: r.number(e.y, `users[${i}].y`) };
+    return { id: r.id(e.id, `users[${i}].id`, ids), x: r.coordinate(e.x, `users[${i}].x`), y: r.coordinate(e.y, `users[${i}].y`) };
   });
   const scenario: Scenario = {
     carrierHz: r.number(o.carrierHz, 'carrierHz', { min: 1e8, max: 1e12 }),
@@ -210,7 +216,7 @@ export function validateScenario(value: unknown, source = 'scenario'): Scenario 
   if (o.candidates !== undefined) {
     scenario.candidates = r.array(o.candidates, 'candidates', LIMITS.candidates).map((c, i) => {
       const e = r.object(c, `candidates[${i}]`);
-      const candidate: Candidate = { x: r.number(e.x, `candidates[${i}].x`), y: r.number(e.y, `candidates[${i}].y`) };
+      const candidate: Candidate = { x: r.coordinate(e.x, `candidates[${i}].x`), y: r.coordinate(e.y, `candidates[${i}].y`) };
       if (e.facingDeg !== undefined) candidate.facingDeg = r.number(e.facingDeg, `candidates[${i}].facingDeg`);
       return candidate;
     });

@@ -50,6 +50,12 @@ export function envelope(recording: EmgRecording, settings: EnvelopeSettings = D
   }
   const step = settings.envelopeRateHz > 0 ? Math.max(1, Math.floor(fs / settings.envelopeRateHz)) : 1;
   const outSamples = Math.ceil(n / step);
+  if (outSamples < 2) {
+    throw new InputError(
+      `${recording.name}: ${n} samples at ${fs} Hz give ${outSamples} envelope sample${outSamples === 1 ? '' : 's'} at ${fs / step} Hz, at least 2 are needed`,
+      'the recording is too short for synergies; use a longer trial',
+    );
+  }
   const out = new Float32Array(recording.muscles.length * outSamples);
   for (let row = 0; row < recording.muscles.length; row++) {
     const channel = recording.data.subarray(row * n, (row + 1) * n);

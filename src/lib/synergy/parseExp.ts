@@ -1,4 +1,5 @@
 import { InputError } from '../errors.ts';
+import { muscleNames, readTable, strictNumber } from './emgTable.ts';
 import type { EmgRecording } from './recording.ts';
 
 /**
@@ -16,51 +17,36 @@ export function parseExp(text: string, fileName = 'file.exp'): EmgRecording {
     );
   }
   const sampleRateHz = measurementRate(lines.slice(0, headerIndex), fileName);
-  const muscles = splitRow(lines[headerIndex]).slice(1);
+  // The table from the "Frame #" row on; `.exp` rows end with a tab, which is no extra column.
+  const { rows } = readTable(lines.slice(headerIndex).join('\n'), { fileName, delimiter: '\t', firstRow: headerIndex + 1 });
+  const [header, ...body] = rows.map(({ cells, row }) => ({ cells: dropTrailingEmpty(cells), row }));
+  const muscles = muscleNames(header.cells.slice(1), { fileName, headerName: '"Frame #" row' });
   if (muscles.length === 0) throw new InputError(`${fileName}: the "Frame #" row names no muscles`);
-  const empty = muscles.findIndex((name) => name === '');
-  if (empty >= 0) throw new InputError(`${fileName}: column ${empty + 2} of the "Frame #" row has no muscle name`);
+  const samples = body.length;
 
-  const rows: number[][] = [];
-  for (let index = headerIndex + 1; index < lines.length; index++) {
-    const line = lines[index];
-    if (line.trim() === '') continue;
-    const cells = splitRow(line);
-    const lineNumber = index + 1;
+  const data = new Float32Array(muscles.length * samples);
+  body.forEach(({ cells, row }, j) => {
     if (cells.length !== muscles.length + 1) {
       throw new InputError(
-        `${fileName}, line ${lineNumber}: ${cells.length} columns, expected ${muscles.length + 1} (frame + ${muscles.length} muscles)`,
-        `the row starts "${line.slice(0, 60)}"`,
+        `${fileName}, row ${row}: ${cells.length} cells, expected ${muscles.length + 1} (frame + ${muscles.length} muscles)`,
+        `the row starts "${cells.slice(0, 4).join('\t').slice(0, 60)}"`,
       );
     }
-    const values = cells.slice(1).map((cell, column) => {
-      const value = cell === '' ? Number.NaN : Number(cell);
-      if (!Number.isFinite(value)) {
-        throw new InputError(
-          `${fileName}, line ${lineNumber}: ${muscles[column]} is "${cell}", not a finite number`,
-          'every EMG value must be a number; NaN, empty cells and text are rejected',
-        );
-      }
-      return value;
-    });
-    rows.push(values);
-  }
-  if (rows.length < 2) throw new InputError(`${fileName}: fewer than 2 data rows after the "Frame #" header`);
-
-  const samples = rows.length;
-  const data = new Float32Array(muscles.length * samples);
-  rows.forEach((values, j) => values.forEach((value, row) => (data[row * samples + j] = value)));
+    for (let m = 0; m < muscles.length; m++) data[m * samples + j] = strictNumber(cells[m + 1], { fileName, row, column: muscles[m] });
+  });
+  if (samples < 2) throw new InputError(`${fileName}: ${samples} data row${samples === 1 ? '' : 's'} after the "Frame #" header, at least 2 are needed`);
   return { name: fileName, sampleRateHz, muscles, samples, data };
 }
 
-function splitRow(line: string): string[] {
-  return line.replace(/[\t ]+$/, '').split('\t').map((cell) => cell.trim());
+function dropTrailingEmpty(cells: string[]): string[] {
+  return cells.length > 1 && cells[cells.length - 1].trim() === '' ? cells.slice(0, -1) : cells;
 }
 
 function measurementRate(headerLines: string[], fileName: string): number {
   const line = headerLines.find((l) => /\/\/\s*Measurement rate/i.test(l));
   if (!line) throw new InputError(`${fileName}: no "Measurement rate" header line`, 'expected a line such as "1000.000<TAB>// Measurement rate"');
-  const value = Number(line.split('//')[0].trim());
-  if (!Number.isFinite(value) || value <= 0) throw new InputError(`${fileName}: the measurement rate "${line.split('//')[0].trim()}" is not a positive number`);
+  const text = line.split('//')[0].trim();
+  const value = /^\+?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (!(Number.isFinite(value) && value > 0)) throw new InputError(`${fileName}: the measurement rate "${text.slice(0, 40)}" is not a positive number`, 'expected a line such as "1000.000<TAB>// Measurement rate"');
   return value;
 }

@@ -31,13 +31,23 @@ export const DEFAULT_MUSCLE_CHOICES: readonly (readonly string[])[] = [
 
 /** The default muscles present in `available` (first matching alias of each), in the default order. */
 export function defaultMuscles(available: readonly string[]): string[] {
-  const lower = available.map((name) => name.toLowerCase());
+  const rowOf = rowsByName(available);
   const chosen: string[] = [];
   for (const aliases of DEFAULT_MUSCLE_CHOICES) {
-    const hit = aliases.map((alias) => lower.indexOf(alias.toLowerCase())).find((index) => index >= 0);
+    const hit = aliases.map((alias) => rowOf.get(alias.toLowerCase())).find((row) => row !== undefined);
     if (hit !== undefined) chosen.push(available[hit]);
   }
   return chosen;
+}
+
+/** Lower-cased name → first row with it: one pass, so picking from 10⁶ columns stays linear. */
+function rowsByName(names: readonly string[]): Map<string, number> {
+  const rows = new Map<string, number>();
+  names.forEach((name, row) => {
+    const key = name.toLowerCase();
+    if (!rows.has(key)) rows.set(key, row);
+  });
+  return rows;
 }
 
 /**
@@ -47,22 +57,27 @@ export function defaultMuscles(available: readonly string[]): string[] {
 export function selectMuscles(recording: EmgRecording, names?: readonly string[]): EmgRecording {
   let wanted = names && names.length > 0 ? [...names] : defaultMuscles(recording.muscles);
   if (!names?.length && wanted.length < 2) wanted = [...recording.muscles];
-  const lower = recording.muscles.map((name) => name.toLowerCase());
+  const rowOf = rowsByName(recording.muscles);
   const rows = wanted.map((name) => {
-    const row = lower.indexOf(name.trim().toLowerCase());
-    if (row < 0) {
+    const row = rowOf.get(name.trim().toLowerCase());
+    if (row === undefined) {
       throw new InputError(
-        `${recording.name}: no muscle called "${name}"`,
-        `the file has: ${recording.muscles.join(', ')}`,
+        `${recording.name}: no muscle called "${name.slice(0, 60)}"`,
+        `the file has: ${listNames(recording.muscles)}`,
       );
     }
     return row;
   });
-  if (new Set(rows).size !== rows.length) throw new InputError(`${recording.name}: a muscle is chosen twice (${wanted.join(', ')})`);
+  if (new Set(rows).size !== rows.length) throw new InputError(`${recording.name}: a muscle is chosen twice (${listNames(wanted)})`);
   const n = recording.samples;
   const data = new Float32Array(rows.length * n);
   rows.forEach((row, i) => data.set(recording.data.subarray(row * n, (row + 1) * n), i * n));
   return { ...recording, muscles: rows.map((row) => recording.muscles[row]), data };
+}
+
+/** At most `max` names for a message, then how many more. */
+export function listNames(names: readonly string[], max = 12): string {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} … (${names.length - max} more)`;
 }
 
 /** Rejects NaN and ±Infinity, naming the muscle and the sample's time. */

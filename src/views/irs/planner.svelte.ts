@@ -3,6 +3,7 @@ import type { RouteMode } from '../../lib/irs/field.ts';
 import { MAX_GEOJSON_BYTES, type ImportedMap } from '../../lib/irs/geojson.ts';
 import { buildingsKey } from '../../lib/irs/gridCache.ts';
 import { parseScenario, serialiseScenario, validateScenario, type Scenario } from '../../lib/irs/scenario.ts';
+import { decodeScenario, encodeScenario } from '../../lib/irs/scenarioLink.ts';
 import { InputError } from '../../lib/errors.ts';
 import { WorkerHandle } from '../../workers/client.ts';
 import type { IrsApi } from '../../workers/irs.worker.ts';
@@ -10,7 +11,6 @@ import type { Router } from '../router.svelte.ts';
 import { FieldRunner } from './fieldRunner.svelte.ts';
 import { History } from './history.ts';
 import { addObject, moveObject, removeObject, updateObject, type ObjectKind, type Selection } from './objects.ts';
-import { decodeScenario, encodeScenario } from './scenarioHash.ts';
 
 /** Grid while dragging on the CPU path: coarse enough to follow the pointer. */
 const CPU_DRAG_GRID = 80;
@@ -76,7 +76,7 @@ export class IrsPlanner {
     this.history = new History(scenario);
     this.selection = null;
     this.show(scenario);
-    void this.writeLink(scenario);
+    this.writeLink(scenario);
   }
 
   private show(scenario: Scenario): void {
@@ -98,7 +98,7 @@ export class IrsPlanner {
   edit(next: Scenario): void {
     if (!this.history) return;
     this.show(this.history.push(next));
-    void this.writeLink(next);
+    this.writeLink(next);
   }
 
   /** A step of a drag; `endDrag` makes the whole drag one undo step. */
@@ -119,7 +119,7 @@ export class IrsPlanner {
     this.dragging = false;
     this.history.commit();
     this.show(this.history.present);
-    void this.writeLink(this.history.present);
+    this.writeLink(this.history.present);
   }
 
   update(selection: Selection, patch: Record<string, unknown>): void {
@@ -156,12 +156,12 @@ export class IrsPlanner {
 
   undo(): void {
     if (this.history) this.show(this.history.undo());
-    if (this.scenario) void this.writeLink(this.scenario);
+    if (this.scenario) this.writeLink(this.scenario);
   }
 
   redo(): void {
     if (this.history) this.show(this.history.redo());
-    if (this.scenario) void this.writeLink(this.scenario);
+    if (this.scenario) this.writeLink(this.scenario);
   }
 
   setMode(mode: RouteMode): void {
@@ -209,10 +209,9 @@ export class IrsPlanner {
     return this.scenario ? serialiseScenario(this.scenario) : '';
   }
 
-  private async writeLink(scenario: Scenario): Promise<void> {
+  private writeLink(scenario: Scenario): void {
     const embedded = scenario.mapName === CAMPUS_MAP_NAME && this.campus?.key === buildingsKey(scenario.buildings);
-    const packed = await encodeScenario(scenario, embedded);
-    if (scenario !== this.scenario) return;
+    const packed = encodeScenario(scenario, embedded);
     const params = Object.fromEntries(this.router.params);
     if (packed === null) {
       delete params.s;

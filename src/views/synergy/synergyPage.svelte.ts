@@ -2,11 +2,12 @@ import type { BackendChoice } from '../../lib/backend.ts';
 import { isCancelled } from '../../lib/errors.ts';
 import type { Progress } from '../../lib/progress.ts';
 import { DEFAULT_NMF } from '../../lib/synergy/nmf.ts';
-import { parseMvcValues, type NormalisationMethod } from '../../lib/synergy/normalisation.ts';
+import { parseMvcValues } from '../../lib/synergy/normalisation.ts';
 import type { RecordingAnalysis } from '../../lib/synergy/recordingAnalysis.ts';
 import { DEFAULT_DESIGN } from '../../lib/synergy/simulate.ts';
 import { DEFAULT_STUDY_SETTINGS, type StudyResult } from '../../lib/synergy/study.ts';
 import type { Interpolation, MapPoint } from '../../lib/synergy/topomap.ts';
+import { nmfFits, settingsFromParams, SHIPPED_TRIALS, type SynergySettings } from '../../lib/synergy/pageSettings.ts';
 import { WorkerHandle, type JobStarter, type RunningJob } from '../../workers/client.ts';
 import type { RecordingSource, SynergyApi } from '../../workers/synergy.worker.ts';
 import type { Router } from '../router.svelte.ts';
@@ -16,8 +17,8 @@ import { ArchivedRuns } from '../shared/archivedRuns.svelte.ts';
 export type SavedSynergy = ({ kind: 'study'; study: StudyResult } | { kind: 'recording'; recording: RecordingAnalysis; name: string }) & { backend: BackendChoice };
 
 /** Settings a link can share (the URL hash), with their defaults. */
-export const DEFAULTS = {
-  tab: 'study' as 'study' | 'emg',
+export const DEFAULTS: SynergySettings = {
+  tab: 'study',
   seed: DEFAULT_DESIGN.seed,
   participants: DEFAULT_DESIGN.participants,
   gain: DEFAULT_DESIGN.synergy1Gain,
@@ -28,17 +29,10 @@ export const DEFAULTS = {
   duration: DEFAULT_STUDY_SETTINGS.durationThreshold,
   map: 'idw' as Interpolation,
   trial: 'abd01.exp',
-  /** How each muscle is scaled before NMF on the "real EMG" tab (normalisation.ts). */
-  normalise: 'peak' as NormalisationMethod,
+  normalise: 'peak',
 };
-export type Settings = typeof DEFAULTS;
-
-export const SHIPPED_TRIALS = [
-  { file: 'abd01.exp', label: 'Abduction, unloaded' },
-  { file: 'abd21.exp', label: 'Abduction, loaded' },
-  { file: 'flx01.exp', label: 'Flexion, unloaded' },
-  { file: 'flx21.exp', label: 'Flexion, loaded' },
-];
+export type Settings = SynergySettings;
+export { SHIPPED_TRIALS };
 
 /**
  * The synergy page's state: settings (in the URL), the running job, the study and recording results.
@@ -64,17 +58,19 @@ export class SynergyPageState {
   readonly restored: Promise<void>;
   cancelling = $state(false);
   private job: RunningJob<unknown> | undefined;
+  /** Settings in the link that were out of range (kept at their defaults), one line each. */
+  linkProblems = $state.raw<string[]>([]);
+  /** Settings came from a link and nothing has run yet. */
+  private fromLink = $state(false);
   private readonly worker = new WorkerHandle<SynergyApi>(
     () => new Worker(new URL('../../workers/synergy.worker.ts', import.meta.url), { type: 'module', name: 'synergy' }),
   );
 
   constructor(private readonly router: Router, private readonly override: string | null) {
-    for (const key of Object.keys(DEFAULTS) as (keyof Settings)[]) {
-      const value = router.params.get(key);
-      if (value === null) continue;
-      const fallback = DEFAULTS[key];
-      (this.settings as Record<string, unknown>)[key] = typeof fallback === 'number' ? (Number.isFinite(Number(value)) ? Number(value) : fallback) : value;
-    }
+    const { settings, problems, fromLink } = settingsFromParams(router.params, DEFAULTS);
+    this.settings = settings;
+    this.linkProblems = problems;
+    this.fromLink = fromLink;
     this.restored = this.archive.ready.then(() => {
       const items = this.archive.items;
       const study = items.findLast((item) => item.run.kind === 'study');
@@ -112,6 +108,19 @@ export class SynergyPageState {
       this.recording = undefined;
       this.shown = { ...this.shown, recording: undefined };
     }
+  }
+
+  /** A link's job that costs more than the default one: it waits for the user's Run. */
+  get pendingCost(): { fits: number; defaultFits: number } | undefined {
+    if (!this.fromLink) return undefined;
+    const fits = nmfFits(this.settings);
+    const defaultFits = nmfFits({ ...DEFAULTS, tab: this.settings.tab });
+    return fits > defaultFits ? { fits, defaultFits } : undefined;
+  }
+
+  /** The first run when the page opens: the default job, or a link's job when it costs no more. */
+  get autoRun(): boolean {
+    return this.pendingCost === undefined;
   }
 
   /** Keeps the shareable settings in the URL. */
@@ -192,6 +201,7 @@ export class SynergyPageState {
   }
 
   private async start<R>(body: JobStarter<SynergyApi, R>): Promise<R | undefined> {
+    this.fromLink = false;
     this.saveToUrl();
     this.error = undefined;
     this.running = true;
