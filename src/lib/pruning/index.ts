@@ -22,3 +22,5 @@ export * from './optLayerRunner.ts';
 export * from './parameterCounts.ts';
 export * from './pruneModel.ts';
 export * from './denseSnapshot.ts';
+export * from './heads.ts';
+export * from './flapSearch.ts';

@@ -24,11 +24,17 @@ export interface RunRow extends Record<string, unknown> {
   tokensPerSecondPruned: number;
 }
 
+/** The method with what it removed in attention and how layers shared the budget, e.g. "FLAP (heads, joint)". */
+export function runLabel(r: Pick<PruneReport, 'method' | 'granularity' | 'allocation'>): string {
+  const unit = r.granularity === 'head' ? 'heads' : 'channels';
+  return `${METHOD_LABELS[r.method]} (${unit}${r.allocation === 'uniform' ? '' : `, ${r.allocation}`})`;
+}
+
 export function runRow(r: PruneReport): RunRow {
   const t = r.timingsMs;
   return {
     run: r.runId,
-    method: METHOD_LABELS[r.method],
+    method: runLabel(r),
     sparsity: r.sparsity,
     pplDense: r.dense.ppl,
     ppl: r.pruned.ppl,
