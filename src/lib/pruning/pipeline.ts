@@ -213,7 +213,7 @@ function resolvePlan<A>(options: PruneOptions<A>, calibration: readonly Int32Arr
   const settings = resolveSettings(options.settings);
   const granularity = granularityFor(options.method, settings);
   if (allocation === 'joint' && options.method !== 'flap') throw new InputError("allocation 'joint' is FLAP's structure search", `use it with method flap, not ${options.method}`);
-  if (allocation === 'joint' && options.measureError) throw new InputError("allocation 'joint' does not measure layer errors", 'it would need the Gram of every layer at once');
+  if (allocation === 'joint' && options.measureError && sparsity > 0) throw new InputError("allocation 'joint' does not measure layer errors", 'it would need the Gram of every layer at once');
   if (allocation === 'global' && granularity === 'head') throw new InputError("allocation 'global' ranks single channels", "set granularity 'channel' with it, or use flap's 'joint' search for heads");
   const bounds = allocation === 'global' ? validateBounds(options.layerSparsityBounds ?? defaultBounds(sparsity), sparsity) : defaultBounds(sparsity);
   const groups = options.groups ?? GROUP_NAMES;
