@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/lib/errors.ts';
+import { nodeOrt } from '../../src/lib/export/nodeOrt.ts';
+import { createOnnxSession, maxRelativeError as parityError, onnxLogits, PARITY_TOLERANCE } from '../../src/lib/export/onnxRuntime.ts';
+import { buildSlicedOnnxModel } from '../../src/lib/export/slicedOnnxExport.ts';
 import { parseOptConfig } from '../../src/lib/opt/config.ts';
 import { randomOptWeights } from '../../src/lib/opt/randomWeights.ts';
 import { referenceLogits } from '../../src/lib/opt/reference.ts';
@@ -73,6 +76,21 @@ describe('SliceGPT', () => {
     for (const r of retainedVariance) expect(r).toBeGreaterThan(dk / d - 1e-9); // PCA keeps at least its share of the variance
     const logits = slicedLogits(model, evaluation);
     expect(logits.every(Number.isFinite)).toBe(true);
+  });
+
+  it('exported to ONNX, a sliced model reloads in ONNX Runtime and gives the reference logits (≤ 1e-4)', async () => {
+    const { model } = await sliceGpt(CONFIG, weights, calibration, { sparsity: 0.25 });
+    const exported = buildSlicedOnnxModel(model);
+    const ort = nodeOrt();
+    const session = await createOnnxSession(ort, exported.bytes.slice());
+    try {
+      const ids = windows(2, 10, CONFIG.vocabSize, 13);
+      const got = await onnxLogits(ort, session, Int32Array.from([...ids[0], ...ids[1]]), { batch: 2, seqLen: 10 });
+      const want = Float32Array.from([...slicedLogits(model, ids[0]), ...slicedLogits(model, ids[1])]);
+      expect(parityError(got, want)).toBeLessThanOrEqual(PARITY_TOLERANCE);
+    } finally {
+      await session.release();
+    }
   });
 
   it('refuses post-LN models and a sparsity outside [0, 0.9]', async () => {
