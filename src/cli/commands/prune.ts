@@ -10,9 +10,10 @@ import { validateSparsity } from '../../lib/pruning/topK.ts';
 import { parseFlags } from '../args.ts';
 import { openCliModel } from './optModel.ts';
 import { cpuPruneKernels, loadCalibration, testPerplexity, throttledStderr, writePrunedModel } from './pruneNode.ts';
+import { sliceCliModel, slicedTestPerplexity, writeSlicedModel } from './sliceGptNode.ts';
 
 /**
- * `prune --model DIR|HUB_ID|embedded --method fasp|wanda-sp|flap|magnitude|random|fasp-norestore
+ * `prune --model DIR|HUB_ID|embedded --method fasp|wanda-sp|flap|magnitude|random|fasp-norestore|slicegpt
  *  --sparsity 0.2 [--calib wikitext2|c4|random|TEXT_FILE | --calib-file FILE.json] [--nsamples 32]
  *  [--seqlen 256] [--seed 0] [--allocation uniform|global|joint] [--granularity head|channel] [--norm l1|l2] [--delta 0.01] [--refit-bias]
  *  [--eval-seqlen N] [--eval-windows N (0 = all)] [--no-eval] [--out DIR]`
@@ -25,6 +26,10 @@ import { cpuPruneKernels, loadCalibration, testPerplexity, throttledStderr, writ
  * Defaults follow the papers (issue #14): wanda-sp and flap prune whole heads (`--granularity channel`
  * prunes single value channels instead), flap runs its joint structure search (`--allocation joint`),
  * every other method is uniform and prunes channels.
+ *
+ * `--method slicegpt` (Ashkboos et al. 2024) deletes a fraction s of the hidden size instead
+ * (src/lib/pruning/slicegpt): the sliced model runs and is measured as an ONNX export in ONNX Runtime,
+ * `--out DIR` writes model.onnx (no safetensors: HF's OPT cannot hold a rotated residual stream).
  */
 export async function run(argv: string[]) {
   const flags = parseFlags(argv, {
@@ -46,7 +51,8 @@ export async function run(argv: string[]) {
     'no-eval': false,
     out: undefined,
   });
-  if (!PRUNE_METHODS.includes(flags.method as PruneMethodName)) throw new InputError(`--method ${flags.method} is not a pruning method`, `expected one of ${PRUNE_METHODS.join(', ')}`);
+  if (flags.method === 'slicegpt') return runSliceGpt(flags);
+  if (!PRUNE_METHODS.includes(flags.method as PruneMethodName)) throw new InputError(`--method ${flags.method} is not a pruning method`, `expected one of ${PRUNE_METHODS.join(', ')}, slicegpt`);
   const sparsity = validateSparsity(flags.sparsity, '--sparsity');
   if (flags.allocation !== '' && !ALLOCATION_MODES.includes(flags.allocation as AllocationMode)) throw new InputError(`--allocation must be ${ALLOCATION_MODES.join(', ')}, got ${flags.allocation}`);
   const allocation = flags.allocation === '' ? undefined : (flags.allocation as AllocationMode);
@@ -113,5 +119,32 @@ export async function run(argv: string[]) {
     widths: result.widths,
     seconds,
     out: flags.out ? path.resolve(flags.out) : undefined,
+  };
+}
+
+async function runSliceGpt(flags: { model?: string; sparsity: number; calib: string; 'calib-file'?: string; nsamples: number; seqlen: number; seed: number; 'eval-seqlen': number; 'eval-windows': number; 'no-eval': boolean; out?: string }) {
+  const sparsity = validateSparsity(flags.sparsity, '--sparsity');
+  const model = await openCliModel(flags.model);
+  const calibration = await loadCalibration({ calib: flags.calib, calibFile: flags['calib-file'], nsamples: flags.nsamples, seqlen: flags.seqlen, seed: flags.seed }, model);
+  process.stderr.write(`calibration: ${calibration.label}\n`);
+  const evalOptions = { seqLen: flags['eval-seqlen'], maxWindows: flags['eval-windows'] };
+  const dense = flags['no-eval'] ? undefined : await testPerplexity(model.runtime, model.tokenizer, { ...evalOptions, label: 'dense perplexity' });
+  const run = await sliceCliModel(model, calibration, sparsity, flags.model!, throttledStderr((p) => `slicegpt ${p.message ?? ''} ${p.done}/${p.total}`));
+  const sliced = flags['no-eval'] ? undefined : await slicedTestPerplexity(model, run.onnxBytes, evalOptions);
+  const files = flags.out ? await writeSlicedModel(model, flags.model!, flags.out, run, { calibration: calibration.label, source: flags.model }) : undefined;
+  return {
+    method: run.method,
+    sparsity: run.sparsity,
+    slicedDim: run.slicedDim,
+    hiddenSize: run.hiddenSize,
+    params: run.params,
+    retainedVariance: run.retainedVariance,
+    pplBefore: dense?.ppl,
+    pplAfter: sliced?.ppl,
+    eval: dense ? { text: 'WikiText-2 test', windows: dense.windows, windowsInText: dense.windowsInText, seqLen: dense.seqLen, slicedRunsIn: 'ONNX Runtime (wasm)' } : undefined,
+    calibration: { label: calibration.label, tokens: run.calibrationTokens },
+    seconds: run.seconds,
+    out: flags.out ? path.resolve(flags.out) : undefined,
+    files,
   };
 }
