@@ -56,6 +56,7 @@ const rows: Row[] = [{ method: 'dense', s: 0, ppl: dense.ppl, 'params (M)': null
 for (const sparsity of sparsities) {
   for (const { method, granularity, allocation } of methods) {
     if (method === 'slicegpt') {
+      await snapshot.restore(runtime);
       const run = await sliceCliModel(model, calibration, sparsity, flags.model);
       const sliced = await slicedTestPerplexity(model, run.onnxBytes, evalOptions);
       const { onnxBytes: _bytes, ...kept } = run;

@@ -38,8 +38,9 @@ export interface SliceGptRun {
 }
 
 export async function sliceCliModel(model: CliModelWithTokenizer, calibration: PruneCalibration, sparsity: number, source: string, progress?: ProgressCallback): Promise<SliceGptRun> {
-  const config = model.runtime.config;
-  const weights = await loadOptWeights(model.config, model.weights);
+  // The source as loaded (the runtime may hold a pruned model: the study prunes it in place between runs).
+  const config = model.config;
+  const weights = await loadOptWeights(config, model.weights);
   let started = performance.now();
   const result = await sliceGpt(config, weights, calibration.windows, { sparsity }, progress);
   const sliceSeconds = (performance.now() - started) / 1000;
@@ -73,7 +74,7 @@ export async function slicedTestPerplexity(model: CliModelWithTokenizer, onnxByt
   const ort = nodeOrt();
   const session = await createOnnxSession(ort, onnxBytes);
   try {
-    const config = model.runtime.config;
+    const config = model.config;
     return await onnxPerplexity(ort, session, wikitextTestIds(model.tokenizer), { seqLen: options.seqLen || config.maxPositions, vocabSize: config.vocabSize, maxWindows: options.maxWindows || undefined });
   } finally {
     await session.release();
@@ -86,7 +87,7 @@ export async function writeSlicedModel(model: CliModelWithTokenizer, spec: strin
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'model.onnx'), run.onnxBytes);
   const slicing = { method: 'slicegpt', sparsity: run.sparsity, sliced_dim: run.slicedDim, format: 'onnx only: the residual stream is rotated and sliced, which HF OPT checkpoints cannot hold', ...extra };
-  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(configToJson(model.runtime.config, { pruning: slicing }), null, 2));
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(configToJson(model.config, { pruning: slicing }), null, 2));
   const companions = await readCompanionFiles(modelFilesFor(spec));
   for (const file of companions) writeFileSync(path.join(dir, file.name), file.bytes);
   return ['model.onnx', 'config.json', ...companions.map((file) => file.name)];

@@ -63,7 +63,7 @@ export interface LayerPruneInput {
   /** Channels to keep per group. */
   keep: Record<GroupName, number>;
   settings?: Partial<MethodSettings>;
-  /** Heads to keep in the attention group when the granularity is 'head' (default: all live heads). */
+  /** Heads to keep in the attention group when the granularity is 'head' (default: the share of live heads that keep.attention is of the channels). */
   keepHeads?: number;
   /** Channels chosen beforehand (FLAP's joint search): scoring and selection are skipped for these groups. */
   kept?: Partial<Record<GroupName, Int32Array>>;
