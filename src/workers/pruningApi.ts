@@ -24,6 +24,8 @@ import { gpuPruneKernels } from '../kernels/pruning/gpuPruneKernels.ts';
 import { cpuRuntimeLogits } from './cpuLogits.ts';
 import { createExportApi } from './exportApi.ts';
 import { runJob, type JobContext, type JobPort } from './job.ts';
+import type { AllocationMode } from '../lib/pruning/allocation.ts';
+import type { Granularity } from '../lib/pruning/heads.ts';
 import { webOrt } from './ortWeb.ts';
 import type { GenerateReport, GenerateRequest, OptApi, PerplexityReport, PerplexityRequest, SessionHolder } from './optApi.ts';
 import { checkSession, modelFilesFor, type ModelSourceSpec, type OptModelSession } from './optSession.ts';
@@ -40,8 +42,10 @@ import { tf, useTfBackend } from './tfBackend.ts';
 export interface PruneRequest {
   method: PruneMethodName;
   sparsity: number;
-  allocation: 'uniform' | 'global';
-  settings: { norm: WeightNorm; dampingDelta: number; refitBias: boolean };
+  /** Undefined: the method's own (FLAP: its joint search; others: uniform). */
+  allocation?: AllocationMode;
+  /** Undefined: the method's own (Wanda-sp and FLAP: whole heads; others: channels). */
+  settings: { norm: WeightNorm; dampingDelta: number; refitBias: boolean; granularity?: Granularity };
   calibration: { source: 'wikitext2' | 'c4' | 'random'; nsamples: number; seqlen: number; seed: number };
   /** Windows of the model's positions from the start of WikiText-2 test; undefined: the whole split. */
   evalWindows?: number;

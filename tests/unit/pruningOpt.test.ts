@@ -39,9 +39,11 @@ afterAll(() => outDirs.forEach((dir) => rmSync(dir, { recursive: true, force: tr
 
 const CALIBRATION = randomCalibration(3, 64, 5);
 
+/** Channel granularity and uniform layers for every method (these tests compare the same selections). */
 async function prunedEmbedded(method: (typeof PRUNE_METHODS)[number], sparsity: number, model?: CliModelWithTokenizer) {
   const opened = model ?? (await openCliModel('embedded'));
-  const result = await pruneOptModel(opened.runtime, CALIBRATION, { method, sparsity, kernels: await cpuPruneKernels(), measureError: true });
+  const settings = { granularity: 'channel' as const };
+  const result = await pruneOptModel(opened.runtime, CALIBRATION, { method, sparsity, allocation: 'uniform', settings, kernels: await cpuPruneKernels(), measureError: true });
   return { model: opened, result };
 }
 

@@ -136,7 +136,7 @@ describe('restoration against Wanda-sp', () => {
         };
         const restored = await METHODS.fasp(input);
         const withBias = await METHODS.fasp({ ...input, settings: { refitBias: true } });
-        const plain = await METHODS['wanda-sp'](input);
+        const plain = await METHODS['wanda-sp']({ ...input, settings: { granularity: 'channel' } }); // the same channels as FASP's selection
         for (const group of ['ffn', 'attention'] as const) {
           expect([...restored.report[group].kept]).toEqual([...plain.report[group].kept]);
           expect(restored.report[group].outputError!).toBeLessThanOrEqual(plain.report[group].outputError! + 1e-12);
@@ -156,9 +156,12 @@ describe('the sequential pipeline', () => {
     it(`${method} at s = 0.3 returns smaller layers that the model runs, with per-phase progress`, async () => {
       const model = new TinyDecoder(CONFIG);
       const events: Progress[] = [];
-      const result = await prune(model, calibration, { method, sparsity: 0.3, measureError: true }, (p) => events.push(p));
+      const result = await prune(model, calibration, { method, sparsity: 0.3, allocation: 'uniform', measureError: true }, (p) => events.push(p));
       expect(result.config.ffn_dims).toEqual([34, 34, 34]);
-      expect(result.config.v_dims).toEqual([11, 11, 11]);
+      // Wanda-sp and FLAP drop whole heads by default: round(0.3 · 4) = 1 head of 4 channels.
+      const byHeads = method === 'wanda-sp' || method === 'flap';
+      expect(result.granularity).toBe(byHeads ? 'head' : 'channel');
+      expect(result.config.v_dims).toEqual(byHeads ? [12, 12, 12] : [11, 11, 11]);
       result.config.v_head_dims.forEach((heads, l) => expect(heads.reduce((a, b) => a + b, 0)).toBe(result.config.v_dims[l]));
       expect(result.groupParams.after).toBeLessThan(result.groupParams.before);
       expect(result.calibrationTokens).toBe(6 * 24);
@@ -190,6 +193,7 @@ describe('the sequential pipeline', () => {
       method: 'wanda-sp',
       sparsity: 0.5,
       allocation: 'global',
+      settings: { granularity: 'channel' },
       layerSparsityBounds: { minSparsity: 0.2, maxSparsity: 0.8 },
     });
     expect(result.config.ffn_dims.reduce((a, b) => a + b, 0)).toBe(3 * 24);

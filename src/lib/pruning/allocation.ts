@@ -13,8 +13,13 @@ import { keepCountFor, MAX_SPARSITY, rankColumns, validateSparsity } from './top
  * highest z over all layers, with no layer keeping more than `width·(1 − minSparsity)`. Ties: lower
  * layer, then lower channel index. The bounds default to s ± 0.2, clipped to [0, 0.9], so no layer is
  * hollowed out or left untouched by a few outlier scores.
+ *
+ * `joint`: FLAP's adaptive structure search (flapSearch.ts): one threshold over the standardised scores
+ * of FFN channels and attention heads of all layers together, with statistics from the dense model and
+ * no per-layer bounds. FLAP's default; only FLAP runs it.
  */
-export type AllocationMode = 'uniform' | 'global';
+export type AllocationMode = 'uniform' | 'global' | 'joint';
+export const ALLOCATION_MODES: readonly AllocationMode[] = ['uniform', 'global', 'joint'];
 
 export interface SparsityBounds {
   minSparsity: number;

@@ -24,3 +24,5 @@ export * from './pruneModel.ts';
 export * from './denseSnapshot.ts';
 export * from './speedComparison.ts';
 export * from './keptModels.ts';
+export * from './heads.ts';
+export * from './flapSearch.ts';

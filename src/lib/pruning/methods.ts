@@ -2,6 +2,7 @@ import { InputError } from '../errors.ts';
 import { compensateBias } from './biasCompensation.ts';
 import type { CalibrationStats } from './calibrationStats.ts';
 import { compactGroup } from './compaction.ts';
+import { channelsOfHeads, headScores, liveHeadCount, selectTopHeads, validateGranularity, type Granularity, type HeadReduction } from './heads.ts';
 import { layerOutputError } from './layerError.ts';
 import { columnScores, layerSeed, type ColumnMetric, type WeightNorm } from './metrics.ts';
 import { DEFAULT_DAMPING_DELTA, restoreCpu, type RestorationInput, type RestorationOptions, type RestorationResult } from './restoration.ts';
@@ -22,8 +23,14 @@ import { selectTopColumns } from './topK.ts';
  *   magnitude       ‖W_j‖₂                                nothing
  *   random          seeded U[0, 1)                        nothing
  *
- * With the default L1 norm, fasp-norestore and wanda-sp keep the same channels; the ablation differs
- * from wanda-sp only when FASP's norm is set to L2.
+ * With the default L1 norm and channel granularity, fasp-norestore and wanda-sp keep the same channels;
+ * the ablation differs from wanda-sp only when FASP's norm is set to L2.
+ *
+ * Granularity of the attention group (heads.ts, issue #14): Wanda-sp and FLAP as published remove
+ * whole heads, and that is their default here (`granularity: 'head'`); FASP prunes single value
+ * channels (its paper's structure) and refuses 'head'. Magnitude and random default to channels and
+ * take either. A head's score: Σ of its channels' scores (wanda-sp, magnitude, random), Σ of their
+ * squares (flap, as FLAP's code scores heads). The FFN group is always pruned channel by channel.
  */
 export type PruneMethodName = 'fasp' | 'fasp-norestore' | 'wanda-sp' | 'flap' | 'magnitude' | 'random';
 export const PRUNE_METHODS: readonly PruneMethodName[] = ['fasp', 'fasp-norestore', 'wanda-sp', 'flap', 'magnitude', 'random'];
@@ -37,6 +44,8 @@ export interface MethodSettings {
   refitBias: boolean;
   /** Seed of the random baseline. */
   seed: number;
+  /** Whole heads or single value channels in the attention group; absent: the method's own (see above). */
+  granularity?: Granularity;
 }
 
 export const DEFAULT_METHOD_SETTINGS: MethodSettings = { norm: 'l1', dampingDelta: DEFAULT_DAMPING_DELTA, refitBias: false, seed: 0 };
@@ -54,6 +63,10 @@ export interface LayerPruneInput {
   /** Channels to keep per group. */
   keep: Record<GroupName, number>;
   settings?: Partial<MethodSettings>;
+  /** Heads to keep in the attention group when the granularity is 'head' (default: the share of live heads that keep.attention is of the channels). */
+  keepHeads?: number;
+  /** Channels chosen beforehand (FLAP's joint search): scoring and selection are skipped for these groups. */
+  kept?: Partial<Record<GroupName, Int32Array>>;
   /** Also compute the layer output error on the calibration data (needs the Gram; 2·d·n² work). */
   measureError?: boolean;
   solver?: RestorationSolver;
@@ -64,6 +77,8 @@ export interface GroupReport {
   keptCount: number;
   /** Ascending indices into the dense group's channels. */
   kept: Int32Array;
+  /** Attention group pruned by whole heads: the heads kept (ascending). */
+  keptHeads?: number[];
   /** Restoration only. */
   lambda?: number;
   relativeResidual?: number;
@@ -82,16 +97,32 @@ type Finish = 'none' | 'restore' | 'compensate-bias';
 interface Recipe {
   metric(settings: MethodSettings, seed: number): ColumnMetric;
   finish: Finish;
+  /** Attention granularity when none is set; undefined: channels only. */
+  heads?: { byDefault: boolean; reduction: HeadReduction };
 }
 
 const RECIPES: Record<PruneMethodName, Recipe> = {
   fasp: { metric: (s) => ({ kind: 'wanda', norm: s.norm }), finish: 'restore' },
   'fasp-norestore': { metric: (s) => ({ kind: 'wanda', norm: s.norm }), finish: 'none' },
-  'wanda-sp': { metric: () => ({ kind: 'wanda', norm: 'l1' }), finish: 'none' },
-  flap: { metric: () => ({ kind: 'fluctuation' }), finish: 'compensate-bias' },
-  magnitude: { metric: () => ({ kind: 'magnitude' }), finish: 'none' },
-  random: { metric: (_s, seed) => ({ kind: 'random', seed }), finish: 'none' },
+  'wanda-sp': { metric: () => ({ kind: 'wanda', norm: 'l1' }), finish: 'none', heads: { byDefault: true, reduction: 'sum' } },
+  flap: { metric: () => ({ kind: 'fluctuation' }), finish: 'compensate-bias', heads: { byDefault: true, reduction: 'sumsq' } },
+  magnitude: { metric: () => ({ kind: 'magnitude' }), finish: 'none', heads: { byDefault: false, reduction: 'sum' } },
+  random: { metric: (_s, seed) => ({ kind: 'random', seed }), finish: 'none', heads: { byDefault: false, reduction: 'sum' } },
 };
+
+/** The attention granularity a method runs with under these settings (InputError for FASP with 'head'). */
+export function granularityFor(method: PruneMethodName, settings: Partial<MethodSettings> = {}): Granularity {
+  const heads = RECIPES[method].heads;
+  if (settings.granularity === undefined) return heads?.byDefault ? 'head' : 'channel';
+  const granularity = validateGranularity(settings.granularity);
+  if (granularity === 'head' && !heads) throw new InputError(`${method} prunes single value channels`, "granularity 'head' is for the comparators (wanda-sp, flap, magnitude, random)");
+  return granularity;
+}
+
+/** How a method turns its value channels' scores into head scores. */
+export function headReductionFor(method: PruneMethodName): HeadReduction {
+  return RECIPES[method].heads?.reduction ?? 'sum';
+}
 
 /** What calibration a method needs: activation sums, and the Gram (restoration, or the error measure). */
 export function methodNeeds(method: PruneMethodName, options: { measureError?: boolean } = {}): { activations: boolean; gram: boolean } {
@@ -107,6 +138,7 @@ export function resolveSettings(settings: Partial<MethodSettings> = {}): MethodS
     throw new InputError('damping δ must be a finite number ≥ 0', `got ${String(resolved.dampingDelta)}`);
   }
   if (!Number.isInteger(resolved.seed)) throw new InputError('seed must be an integer', `got ${String(resolved.seed)}`);
+  if (resolved.granularity !== undefined) validateGranularity(resolved.granularity);
   return resolved;
 }
 
@@ -128,29 +160,62 @@ export function scoreGroup(
   return scores;
 }
 
+/** Heads kept: `keepHeads`, or else the share of live heads that `keep.attention` is of the channels. */
+function keepHeadsOf(input: LayerPruneInput): number {
+  const { vHeadDims, width } = input.layer.attention;
+  const live = liveHeadCount(vHeadDims);
+  if (input.keepHeads !== undefined) return Math.min(live, input.keepHeads);
+  if (width === 0) return 0;
+  return Math.min(live, Math.max(1, Math.round((input.keep.attention * live) / width)));
+}
+
+/** Channels kept: given beforehand, the best whole heads, or the best channels. */
+function selectChannels(method: PruneMethodName, input: LayerPruneInput, groupName: GroupName, settings: MethodSettings, timingsMs: GroupReport['timingsMs']): { kept: Int32Array; keptHeads?: number[] } {
+  const group = input.layer[groupName];
+  const given = input.kept?.[groupName];
+  const byHeads = groupName === 'attention' && granularityFor(method, settings) === 'head';
+  const vHeadDims = (group as PrunableLayer['attention']).vHeadDims;
+  if (given) {
+    const keptHeads = byHeads ? vHeadDims.flatMap((width, h) => (width > 0 && channelsOfHeads(vHeadDims, [h]).every((c) => given.includes(c)) ? [h] : [])) : undefined;
+    return { kept: given, keptHeads };
+  }
+  let started = performance.now();
+  const scores = scoreGroup(method, group, input.stats[groupName], { layerIndex: input.layerIndex, groupName, settings });
+  timingsMs.score = performance.now() - started;
+  started = performance.now();
+  try {
+    if (!byHeads) return { kept: selectTopColumns(scores, input.keep[groupName]) };
+    const keptHeads = selectTopHeads(headScores(scores, vHeadDims, headReductionFor(method)), vHeadDims, keepHeadsOf(input));
+    return { kept: channelsOfHeads(vHeadDims, keptHeads), keptHeads };
+  } finally {
+    timingsMs.select = performance.now() - started;
+  }
+}
+
 async function pruneGroup(method: PruneMethodName, input: LayerPruneInput, groupName: GroupName, settings: MethodSettings): Promise<{ group: CoupledGroup; report: GroupReport }> {
   const recipe = RECIPES[method];
   const group = input.layer[groupName];
   const stats = input.stats[groupName];
-  const keep = input.keep[groupName];
   const { hiddenSize: d, width: n } = group;
   const timingsMs = { score: 0, select: 0, restore: 0, compact: 0, error: 0 };
-  if (keep >= n) {
+  const byHeads = groupName === 'attention' && granularityFor(method, settings) === 'head';
+  const vHeadDims = (group as PrunableLayer['attention']).vHeadDims;
+  const removesNothing = input.kept?.[groupName]
+    ? input.kept[groupName].length === n
+    : byHeads
+      ? keepHeadsOf(input) >= liveHeadCount(vHeadDims)
+      : input.keep[groupName] >= n;
+  if (removesNothing) {
     // Nothing to remove (s = 0, or a group left out): the group is returned as it was.
     const all = Int32Array.from({ length: n }, (_, j) => j);
-    return { group: cloneGroup(group), report: { width: n, keptCount: n, kept: all, timingsMs } };
+    const keptHeads = byHeads ? vHeadDims.flatMap((w, h) => (w > 0 ? [h] : [])) : undefined;
+    return { group: cloneGroup(group), report: { width: n, keptCount: n, kept: all, keptHeads, timingsMs } };
   }
+  const { kept, keptHeads } = selectChannels(method, input, groupName, settings, timingsMs);
+
   let started = performance.now();
-  const scores = scoreGroup(method, group, stats, { layerIndex: input.layerIndex, groupName, settings });
-  timingsMs.score = performance.now() - started;
-
-  started = performance.now();
-  const kept = selectTopColumns(scores, keep);
-  timingsMs.select = performance.now() - started;
-
-  started = performance.now();
   const consumer = { weight: group.consumerWeight, bias: group.consumerBias, dOut: d, n };
-  const report: GroupReport = { width: n, keptCount: kept.length, kept, timingsMs };
+  const report: GroupReport = { width: n, keptCount: kept.length, kept, keptHeads, timingsMs };
   let consumerWeightKept: Float32Array | undefined;
   let consumerBias: Float32Array | undefined;
   if (recipe.finish === 'restore') {

@@ -1,10 +1,12 @@
 import { checkpoint, neverCancelled, type CancelFlag } from '../cancel.ts';
 import { InputError } from '../errors.ts';
 import type { ProgressCallback } from '../progress.ts';
-import { defaultBounds, globalKeepCounts, validateBounds, type AllocationMode, type SparsityBounds } from './allocation.ts';
+import { ALLOCATION_MODES, defaultBounds, globalKeepCounts, validateBounds, type AllocationMode, type SparsityBounds } from './allocation.ts';
 import type { CalibrationStats } from './calibrationStats.ts';
+import { flapJointSearch } from './flapSearch.ts';
+import { liveHeadCount, type Granularity } from './heads.ts';
 import { cpuStatsFactory, type LayerCapture, type LayerRunner, type StatsFactory, type StatsSink } from './layerRunner.ts';
-import { METHODS, methodNeeds, PRUNE_METHODS, resolveSettings, scoreGroup, type GroupReport, type MethodSettings, type PruneMethodName, type RestorationSolver } from './methods.ts';
+import { granularityFor, METHODS, methodNeeds, PRUNE_METHODS, resolveSettings, scoreGroup, type GroupReport, type MethodSettings, type PruneMethodName, type RestorationSolver } from './methods.ts';
 import { prunedConfigFields, type PrunedConfigFields } from './prunedConfig.ts';
 import { GROUP_NAMES, groupParamCount, validateLayer, type GroupName, type PrunableLayer } from './structure.ts';
 import { keepCountFor, validateSparsity } from './topK.ts';
@@ -22,7 +24,10 @@ export interface PruneOptions<Activation = Float32Array> {
   method: PruneMethodName;
   /** Fraction of FFN channels and of value channels removed, in [0, 0.9]. */
   sparsity: number;
-  /** 'uniform' (default): s in every layer; 'global': per-layer sparsity from a ranking (allocation.ts). */
+  /**
+   * 'uniform': s in every layer; 'global': per-layer sparsity from a ranking; 'joint': FLAP's one
+   * threshold over FFN channels and heads (allocation.ts). Default: 'joint' for flap, else 'uniform'.
+   */
   allocation?: AllocationMode;
   /** Per-layer sparsity range for 'global' (default s ± 0.2 within [0, 0.9]). */
   layerSparsityBounds?: SparsityBounds;
@@ -56,6 +61,9 @@ export interface PhaseTimingsMs {
 export interface PruneResult {
   method: PruneMethodName;
   sparsity: number;
+  allocation: AllocationMode;
+  /** Whole heads or single value channels in the attention group. */
+  granularity: Granularity;
   /** The pruned coupled groups of every layer (install them with `applyPrunedLayers`). */
   layers: PrunableLayer[];
   config: PrunedConfigFields;
@@ -70,6 +78,7 @@ interface Plan<A> {
   method: PruneMethodName;
   sparsity: number;
   allocation: AllocationMode;
+  granularity: Granularity;
   bounds: SparsityBounds;
   groups: readonly GroupName[];
   settings: MethodSettings;
@@ -87,6 +96,7 @@ export async function prune<Hidden, Activation = Float32Array>(
   cancel: CancelFlag = neverCancelled,
 ): Promise<PruneResult> {
   const plan = resolvePlan(options, calibration);
+  if (plan.allocation === 'joint' && plan.sparsity > 0) return pruneFromDenseStatistics(runner, calibration, plan, progress, cancel);
   const startedMs = performance.now();
   const timings: PhaseTimingsMs = { embed: 0, allocate: 0, calibrate: 0, score: 0, select: 0, restore: 0, compact: 0, error: 0, propagate: 0, total: 0 };
   const numLayers = runner.numLayers;
@@ -121,6 +131,9 @@ export async function prune<Hidden, Activation = Float32Array>(
         ffn: keepFor(plan, 'ffn', dense.ffn.width, keepByLayer?.ffn[l]),
         attention: keepFor(plan, 'attention', dense.attention.width, keepByLayer?.attention[l]),
       };
+      const liveHeads = liveHeadCount(dense.attention.vHeadDims);
+      const keepHeads = plan.granularity === 'head' ? keepFor(plan, 'attention', liveHeads, undefined) : undefined;
+      if (keepHeads !== undefined && keepHeads < liveHeads) keep.attention = 0; // the heads decide (keepHeads); statistics are wanted
 
       // 1. calibrate: statistics of the consumers' inputs, on the dense layer l.
       t = performance.now();
@@ -145,6 +158,7 @@ export async function prune<Hidden, Activation = Float32Array>(
         layerIndex: l,
         stats,
         keep,
+        keepHeads,
         settings: plan.settings,
         measureError: plan.measureError,
         solver: plan.solver,
@@ -175,6 +189,8 @@ export async function prune<Hidden, Activation = Float32Array>(
     return {
       method: plan.method,
       sparsity: plan.sparsity,
+      allocation: plan.allocation,
+      granularity: plan.granularity,
       layers,
       config: prunedConfigFields(layers),
       reports,
@@ -192,8 +208,13 @@ function resolvePlan<A>(options: PruneOptions<A>, calibration: readonly Int32Arr
     throw new InputError(`Unknown pruning method "${String(options.method)}"`, `expected one of ${PRUNE_METHODS.join(', ')}`);
   }
   const sparsity = validateSparsity(options.sparsity);
-  const allocation = options.allocation ?? 'uniform';
-  if (allocation !== 'uniform' && allocation !== 'global') throw new InputError(`allocation must be 'uniform' or 'global'`, `got ${String(allocation)}`);
+  const allocation = options.allocation ?? (options.method === 'flap' ? 'joint' : 'uniform');
+  if (!ALLOCATION_MODES.includes(allocation)) throw new InputError(`allocation must be one of ${ALLOCATION_MODES.join(', ')}`, `got ${String(allocation)}`);
+  const settings = resolveSettings(options.settings);
+  const granularity = granularityFor(options.method, settings);
+  if (allocation === 'joint' && options.method !== 'flap') throw new InputError("allocation 'joint' is FLAP's structure search", `use it with method flap, not ${options.method}`);
+  if (allocation === 'joint' && options.measureError && sparsity > 0) throw new InputError("allocation 'joint' does not measure layer errors", 'it would need the Gram of every layer at once');
+  if (allocation === 'global' && granularity === 'head') throw new InputError("allocation 'global' ranks single channels", "set granularity 'channel' with it, or use flap's 'joint' search for heads");
   const bounds = allocation === 'global' ? validateBounds(options.layerSparsityBounds ?? defaultBounds(sparsity), sparsity) : defaultBounds(sparsity);
   const groups = options.groups ?? GROUP_NAMES;
   for (const group of groups) if (!GROUP_NAMES.includes(group)) throw new InputError(`Unknown group "${String(group)}"`, `expected ${GROUP_NAMES.join(' or ')}`);
@@ -209,9 +230,10 @@ function resolvePlan<A>(options: PruneOptions<A>, calibration: readonly Int32Arr
     method: options.method,
     sparsity,
     allocation,
+    granularity,
     bounds,
     groups,
-    settings: resolveSettings(options.settings),
+    settings,
     needs,
     measureError,
     stats: options.stats ?? (cpuStatsFactory as unknown as StatsFactory<A>),
@@ -313,5 +335,93 @@ async function allocateGlobally<H, A>(runner: LayerRunner<H, A>, calibration: re
   return {
     ffn: globalKeepCounts(scores.ffn, plan.sparsity, plan.bounds),
     attention: globalKeepCounts(scores.attention, plan.sparsity, plan.bounds),
+  };
+}
+
+/**
+ * FLAP as published (allocation 'joint'): one pass of the dense model collects every layer's statistics
+ * (no pruned layer feeds the next), the joint search (flapSearch.ts) picks the FFN channels and heads
+ * kept across all layers, and each layer is compacted with its biases compensated from the dense means.
+ */
+async function pruneFromDenseStatistics<H, A>(runner: LayerRunner<H, A>, calibration: readonly Int32Array[], plan: Plan<A>, progress: ProgressCallback, cancel: CancelFlag): Promise<PruneResult> {
+  const startedMs = performance.now();
+  const timings: PhaseTimingsMs = { embed: 0, allocate: 0, calibrate: 0, score: 0, select: 0, restore: 0, compact: 0, error: 0, propagate: 0, total: 0 };
+  const numLayers = runner.numLayers;
+  let t = performance.now();
+  const hidden = await embedAll(runner, calibration, progress, cancel);
+  timings.embed = performance.now() - t;
+  const dense: PrunableLayer[] = [];
+  const stats: Record<GroupName, CalibrationStats | undefined>[] = [];
+  try {
+    t = performance.now();
+    for (let l = 0; l < numLayers; l++) {
+      await checkpoint(cancel);
+      const layer = await runner.getLayer(l);
+      validateLayer(layer, `layer ${l}`);
+      dense.push(layer);
+      const sinks: Partial<Record<GroupName, StatsSink<A>>> = {};
+      for (const name of plan.groups) sinks[name] = plan.stats(layer[name].width, { gram: false });
+      const capture: LayerCapture<A> = {
+        fc2Input: sinks.ffn ? (x, rows) => sinks.ffn!.add(x, rows) : undefined,
+        outProjInput: sinks.attention ? (x, rows) => sinks.attention!.add(x, rows) : undefined,
+      };
+      for (let w = 0; w < hidden.length; w++) {
+        await checkpoint(cancel);
+        const next = await runner.runLayer(l, hidden[w], { capture });
+        runner.release?.(hidden[w]);
+        hidden[w] = next;
+        progress({ phase: 'calibrate', done: l * hidden.length + w + 1, total: numLayers * hidden.length, message: `layer ${l + 1}/${numLayers}: dense statistics` });
+      }
+      stats.push({ ffn: await sinks.ffn?.finish(), attention: await sinks.attention?.finish() });
+    }
+    timings.calibrate = performance.now() - t;
+  } finally {
+    for (const h of hidden) runner.release?.(h);
+  }
+
+  t = performance.now();
+  const scores = dense.map((layer, l) => {
+    const score = (name: GroupName) =>
+      plan.groups.includes(name) ? scoreGroup(plan.method, layer[name], stats[l][name], { layerIndex: l, groupName: name, settings: plan.settings }) : new Float64Array(0);
+    return { ffn: score('ffn'), attention: score('attention'), vHeadDims: layer.attention.vHeadDims };
+  });
+  timings.score = performance.now() - t;
+  t = performance.now();
+  const hiddenSize = dense[0]?.ffn.hiddenSize ?? 0;
+  const numHeads = dense[0]?.attention.vHeadDims.length ?? 1;
+  const chosen = flapJointSearch(scores, { sparsity: plan.sparsity, hiddenSize, queryKeyHeadDim: hiddenSize / numHeads, granularity: plan.granularity });
+  timings.select = performance.now() - t;
+
+  const layers: PrunableLayer[] = [];
+  const reports: LayerReport[] = [];
+  let before = 0;
+  let after = 0;
+  for (let l = 0; l < numLayers; l++) {
+    await checkpoint(cancel);
+    const all = (width: number) => Int32Array.from({ length: width }, (_, j) => j);
+    const kept = {
+      ffn: plan.groups.includes('ffn') ? chosen[l].ffn : all(dense[l].ffn.width),
+      attention: plan.groups.includes('attention') ? chosen[l].attention : all(dense[l].attention.width),
+    };
+    const result = await METHODS[plan.method]({ layer: dense[l], layerIndex: l, stats: stats[l], keep: { ffn: kept.ffn.length, attention: kept.attention.length }, kept, settings: plan.settings });
+    for (const name of GROUP_NAMES) for (const phase of ['restore', 'compact'] as const) timings[phase] += result.report[name].timingsMs[phase];
+    layers.push(result.layer);
+    reports.push({ layer: l, ...result.report });
+    before += groupParamCount(dense[l].ffn) + groupParamCount(dense[l].attention);
+    after += groupParamCount(result.layer.ffn) + groupParamCount(result.layer.attention);
+    progress({ phase: 'prune', done: l + 1, total: numLayers, message: `layer ${l + 1}/${numLayers}: compacting` });
+  }
+  timings.total = performance.now() - startedMs;
+  return {
+    method: plan.method,
+    sparsity: plan.sparsity,
+    allocation: plan.allocation,
+    granularity: plan.granularity,
+    layers,
+    config: prunedConfigFields(layers),
+    reports,
+    groupParams: { before, after },
+    calibrationTokens: calibration.reduce((sum, window) => sum + window.length, 0),
+    timingsMs: timings,
   };
 }

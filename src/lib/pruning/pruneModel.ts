@@ -2,6 +2,8 @@ import { neverCancelled, type CancelFlag } from '../cancel.ts';
 import type { ProgressCallback } from '../progress.ts';
 import type { OptRuntime } from '../opt/runtime.ts';
 import { batchWindows, windowsPerBatch, type PruneCalibration } from './calibration.ts';
+import type { AllocationMode } from './allocation.ts';
+import type { Granularity } from './heads.ts';
 import type { StatsFactory } from './layerRunner.ts';
 import { applyPrunedLayers } from './layerRunner.ts';
 import type { RestorationSolver } from './methods.ts';
@@ -26,9 +28,11 @@ export interface PruneModelOptions extends Omit<PruneOptions, 'stats' | 'solver'
 export interface PruneModelResult {
   method: PruneOptions['method'];
   sparsity: number;
-  allocation: 'uniform' | 'global';
+  allocation: AllocationMode;
+  /** Whole heads or single value channels in the attention group (labelled in the page, CLI and study). */
+  granularity: Granularity;
   calibration: { label: string; windows: number; seqLen: number; tokens: number };
-  params: { before: ParameterCounts; after: ParameterCounts; reduction: { total: number; withoutEmbeddings: number } };
+  params: { before: ParameterCounts; after: ParameterCounts; reduction: ReturnType<typeof parameterReduction> };
   widths: PrunedConfigFields;
   reports: LayerReport[];
   timingsMs: PhaseTimingsMs;
@@ -56,7 +60,8 @@ export async function pruneOptModel<H>(
   return {
     method: result.method,
     sparsity: result.sparsity,
-    allocation: options.allocation ?? 'uniform',
+    allocation: result.allocation,
+    granularity: result.granularity,
     calibration: { label: calibration.label, windows: calibration.windows.length, seqLen: calibration.seqLen, tokens: result.calibrationTokens },
     params: { before, after, reduction: parameterReduction(before, after) },
     widths: result.config,

@@ -3,6 +3,8 @@ import { downloadBlob } from '../shared/files.ts';
 import { WorkerHandle } from '../../workers/client.ts';
 import type { PruningWorkerApi } from '../../workers/pruning.worker.ts';
 import type { PruneReport, PruneRequest } from '../../workers/pruningApi.ts';
+import type { AllocationMode } from '../../lib/pruning/allocation.ts';
+import type { Granularity } from '../../lib/pruning/heads.ts';
 import { PRUNE_METHODS, type PruneMethodName } from '../../lib/pruning/methods.ts';
 import { ArchivedRuns } from '../shared/archivedRuns.svelte.ts';
 import { JobState } from '../shared/jobState.svelte.ts';
@@ -32,7 +34,10 @@ export const METHOD_LABELS: Record<PruneMethodName, string> = {
 export interface PruneSettings {
   method: PruneMethodName;
   sparsity: number;
-  allocation: 'uniform' | 'global';
+  /** 'default': the method's own (FLAP: joint search; others: uniform). */
+  allocation: 'default' | AllocationMode;
+  /** 'default': the method's own (Wanda-sp and FLAP: whole heads; others: channels). */
+  granularity: 'default' | Granularity;
   norm: 'l1' | 'l2';
   dampingDelta: number;
   refitBias: boolean;
@@ -50,7 +55,8 @@ export interface PruneSettings {
 export const DEFAULT_PRUNE_SETTINGS: PruneSettings = {
   method: 'fasp',
   sparsity: 0.2,
-  allocation: 'uniform',
+  allocation: 'default',
+  granularity: 'default',
   norm: 'l1',
   dampingDelta: 0.01,
   refitBias: false,
@@ -123,8 +129,8 @@ export class PruningState {
     return {
       method: s.method,
       sparsity: s.sparsity,
-      allocation: s.allocation,
-      settings: { norm: s.norm, dampingDelta: s.dampingDelta, refitBias: s.refitBias },
+      allocation: s.allocation === 'default' ? undefined : s.allocation,
+      settings: { norm: s.norm, dampingDelta: s.dampingDelta, refitBias: s.refitBias, granularity: s.granularity === 'default' ? undefined : s.granularity },
       calibration: { source: s.source, nsamples: s.nsamples, seqlen, seed: s.seed },
       evalWindows: s.evalFull ? undefined : Math.max(1, Math.round(s.evalTokens / this.maxSeqLen)),
       speedRepeats: Math.max(0, Math.round(s.speedRepeats)),

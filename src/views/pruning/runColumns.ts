@@ -37,11 +37,17 @@ function speedVerdict(r: PruneReport): string {
   return r.speed.ratio > 1 ? 'faster' : 'slower';
 }
 
+/** The method with what it removed in attention and how layers shared the budget, e.g. "FLAP (heads, joint)". */
+export function runLabel(r: Pick<PruneReport, 'method' | 'granularity' | 'allocation'>): string {
+  const unit = r.granularity === 'head' ? 'heads' : 'channels';
+  return `${METHOD_LABELS[r.method]} (${unit}${r.allocation === 'uniform' ? '' : `, ${r.allocation}`})`;
+}
+
 export function runRow(r: PruneReport): RunRow {
   const t = r.timingsMs;
   return {
     run: r.runId,
-    method: METHOD_LABELS[r.method],
+    method: runLabel(r),
     sparsity: r.sparsity,
     pplDense: r.dense.ppl,
     ppl: r.pruned.ppl,

@@ -1,0 +1,3 @@
+export * from './symmetricEigen.ts';
+export * from './slicedModel.ts';
+export * from './sliceGpt.ts';
