@@ -17,6 +17,8 @@ export interface EstimateOptions {
   tolerance: number;
   maxIterations: number;
   shards: number;
+  /** false fixes γ = 0 (no neighbourhood term): an ablation that isolates what facility prices add. */
+  neighbourTerm?: boolean;
 }
 
 export const ESTIMATE_DEFAULTS: EstimateOptions = { lambda: 1, tolerance: 1e-6, maxIterations: 50, shards: 4 };
@@ -91,7 +93,7 @@ export async function estimateMonopoly(
     const stats = (await mapper.map(shards, { kind: 'gammaStats', residual })) as GammaStatsPart[];
     const rn = stats.reduce((sum, part) => sum + part.rn, 0);
     const nn = stats.reduce((sum, part) => sum + part.nn, 0);
-    gamma = nn > 0 ? rn / nn : 0;
+    gamma = nn > 0 && options.neighbourTerm !== false ? rn / nn : 0;
     const rr = stats.reduce((sum, part) => sum + part.rr, 0);
     const sse = rr - 2 * gamma * rn + gamma * gamma * nn;
     let thetaNorm = 0;
