@@ -60,7 +60,7 @@ export async function estimateMonopoly(
   const d = parameterCount(problem);
   const thetaStart = 1 + problem.attributeCount;
   let gamma = 0;
-  let phi = new Float64Array(d);
+  let phi: Float64Array = new Float64Array(d);
   let residual = new Float64Array(problem.houseCount);
   let previousLoss = Number.POSITIVE_INFINITY;
   const history: IterationRecord[] = [];
