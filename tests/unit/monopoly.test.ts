@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   buildCityGraph, buildProblem, choleskySolve, estimateMonopoly, explainHouse, haversineM, leastSquares,
   olsBaseline, parseFacilitiesCsv, parseHousesCsv, plantPrices, predictLogPrices, priceMetrics, randomSplit,
-  spatialSplit, syntheticCity, type Facilities, type Houses,
+  spatialSplit, syntheticCity, whatIfDeltaLogPrice, type Facilities, type Houses,
 } from '../../src/lib/monopoly/index.ts';
 import { Rng } from '../../src/lib/util/random.ts';
 
@@ -131,6 +131,42 @@ describe('estimateMonopoly', () => {
     }
   });
 });
+
+describe('whatIfDeltaLogPrice', () => {
+  it('removing a facility changes predictions exactly as refitting the prediction without its term', async () => {
+    const city = syntheticCity({ houses: 600, facilities: 5, attributes: 2, sizeM: 4000, seed: 31 });
+    const graph = buildCityGraph(city.houses, city.facilities);
+    plantPrices(city, graph, { gamma: 0.4, noiseSd: 0.1, seed: 32 });
+    const problem = buildProblem(city.houses, city.facilities, graph, (i) => i % 3 !== 0);
+    const fit = await estimateMonopoly(problem, { lambda: 1, tolerance: 1e-8, maxIterations: 50, shards: 2 });
+    const before = predictLogPrices(problem, fit);
+    // The same fit with θ_2 = 0 and residuals recomputed: the direct definition of "no facility 2".
+    const phi = Float64Array.from(fit.phi);
+    phi[1 + 2 + 2] = 0;
+    const residual = fit.residual.map((r, i) => (Number.isNaN(r) ? r : r + (fit.phi[5] - phi[5]) * facilityWeight(problem, i, 2)));
+    const after = predictLogPrices(problem, { ...fit, phi, residual });
+    const delta = whatIfDeltaLogPrice(problem, fit, city.houses, { radiusM: 2000, tauM: 1000 }, { kind: 'remove', facility: 2 });
+    delta.forEach((d, i) => expect(d).toBeCloseTo(after[i] - before[i], 10));
+    expect(delta.some((d) => Math.abs(d) > 1e-3)).toBe(true);
+  });
+  it('adding a facility moves only houses within R (and their neighbours) by w(d)·θ', () => {
+    const city = houses([[47, -122], [47.001, -122], [47.1, -122]]);
+    const graph = buildCityGraph(city, { ids: [], lat: new Float64Array(0), lon: new Float64Array(0), kind: [] });
+    const problem = buildProblem(city, { ids: [], lat: new Float64Array(0), lon: new Float64Array(0), kind: [] }, graph, () => true);
+    const fit = { phi: new Float64Array(1), gamma: 0, residual: new Float64Array(3), history: [], converged: true };
+    const delta = whatIfDeltaLogPrice(problem, fit, city, { radiusM: 2000, tauM: 1000 }, { kind: 'add', lat: 47, lon: -122, theta: 0.2 });
+    expect(delta[0]).toBeCloseTo(0.2, 12);
+    expect(delta[1]).toBeCloseTo(0.2 * Math.exp(-haversineM(47, -122, 47.001, -122) / 1000), 12);
+    expect(delta[2]).toBe(0);
+  });
+});
+
+function facilityWeight(problem: ReturnType<typeof buildProblem>, i: number, facility: number): number {
+  const { offsets, index, weight } = problem.houseFacility;
+  let total = 0;
+  for (let e = offsets[i]; e < offsets[i + 1]; e++) if (index[e] === facility) total += weight[e];
+  return total;
+}
 
 describe('metrics and splits', () => {
   it('priceMetrics on a hand case', () => {

@@ -12,3 +12,4 @@ export { randomSplit, spatialSplit, type SplitKind } from './split.ts';
 export { syntheticCity, plantPrices, type SyntheticCity, type SyntheticCityOptions } from './synthetic.ts';
 export { choleskySolve, leastSquares } from './solve.ts';
 export { runMonopolyJob, TRAIN, TEST, UNUSED, type MonopolyJobInput, type MonopolyJobResult, type FacilityPrice } from './job.ts';
+export { whatIfDeltaLogPrice, type FacilityChange } from './whatIf.ts';
