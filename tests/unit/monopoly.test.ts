@@ -58,6 +58,27 @@ describe('buildCityGraph', () => {
   });
 });
 
+describe('buildCityGraph at scale', () => {
+  it('keeps exactly the nearest maxHouseNeighbours houses within R, nearest first, as a brute-force scan does', () => {
+    const city = syntheticCity({ houses: 800, facilities: 30, attributes: 1, sizeM: 5000, seed: 41 });
+    const graph = buildCityGraph(city.houses, city.facilities, { radiusM: 1500, tauM: 1000, maxHouseNeighbours: 7 });
+    const { lat, lon } = city.houses;
+    for (const i of [0, 17, 399, 799]) {
+      const brute = Array.from({ length: 800 }, (_, k) => k)
+        .filter((k) => k !== i)
+        .map((k) => ({ k, d: haversineM(lat[i], lon[i], lat[k], lon[k]) }))
+        .filter(({ d }) => d <= 1500)
+        .sort((a, b) => a.d - b.d)
+        .slice(0, 7);
+      const { offsets, index } = graph.houseHouse;
+      expect(Array.from(index.subarray(offsets[i], offsets[i + 1]))).toEqual(brute.map(({ k }) => k));
+      const facilities = Array.from({ length: 30 }, (_, j) => j).filter((j) => haversineM(lat[i], lon[i], city.facilities.lat[j], city.facilities.lon[j]) <= 1500);
+      const hf = graph.houseFacility;
+      expect(Array.from(hf.index.subarray(hf.offsets[i], hf.offsets[i + 1])).sort((a, b) => a - b)).toEqual(facilities);
+    }
+  });
+});
+
 describe('least squares', () => {
   it('choleskySolve solves a hand-made 2×2 system', () => {
     expect(Array.from(choleskySolve(Float64Array.of(4, 2, 2, 3), Float64Array.of(2, 1), 2)).map((v) => +v.toFixed(12))).toEqual([0.5, 0]);
