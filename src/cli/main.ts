@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   irs: () => import('./commands/irs.ts'),
   generate: () => import('./commands/generate.ts'),
   logits: () => import('./commands/logits.ts'),
+  monopoly: () => import('./commands/monopoly.ts'),
   nmf: () => import('./commands/nmf.ts'),
   ppl: () => import('./commands/ppl.ts'),
   prune: () => import('./commands/prune.ts'),

@@ -1,0 +1,45 @@
+import { Worker } from 'node:worker_threads';
+import type { ShardMapper } from '../../lib/monopoly/estimate.ts';
+import type { MonopolyProblem } from '../../lib/monopoly/problem.ts';
+import type { MapPart } from '../../lib/monopoly/shardMap.ts';
+
+/**
+ * The map step on `count` worker_threads: each worker gets a copy of the problem once, then per task
+ * the shards dealt to it round-robin; the parts come back in shard order for the reduce.
+ */
+export async function workerMapper(problem: MonopolyProblem, count: number): Promise<ShardMapper & { close(): Promise<void> }> {
+  // Node 20 does not apply `--import tsx` to a worker's own entry file, so a tiny bootstrap registers
+  // tsx's loader in the worker first and then imports the TypeScript worker.
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./monopolyShardWorker.ts', import.meta.url).href;
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  const workers = Array.from({ length: count }, () => new Worker(bootstrap, { eval: true }));
+  const reply = <T>(worker: Worker) => new Promise<T>((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    worker.once('error', onError);
+    worker.once('message', (message: T) => {
+      worker.off('error', onError);
+      resolve(message);
+    });
+  });
+  await Promise.all(workers.map((worker) => {
+    const ready = reply(worker);
+    worker.postMessage({ problem });
+    return ready;
+  }));
+  return {
+    async map(shards, task) {
+      const dealt = workers.map((_, w) => shards.filter((_, s) => s % count === w));
+      const answers = await Promise.all(workers.map((worker, w) => {
+        if (dealt[w].length === 0) return Promise.resolve({ parts: [] as MapPart[] });
+        const answer = reply<{ parts: MapPart[] }>(worker);
+        worker.postMessage({ shards: dealt[w], task });
+        return answer;
+      }));
+      return shards.map((_, s) => answers[s % count].parts[Math.floor(s / count)]);
+    },
+    async close() {
+      await Promise.all(workers.map((worker) => worker.terminate()));
+    },
+  };
+}

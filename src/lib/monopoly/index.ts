@@ -1,0 +1,15 @@
+export { haversineM, EARTH_RADIUS_M } from './haversine.ts';
+export type { Houses, Facilities } from './types.ts';
+export { parseHousesCsv, parseFacilitiesCsv } from './csv.ts';
+export { buildCityGraph, edgeWeight, GRAPH_DEFAULTS, type CityGraph, type GraphOptions, type SparseRows } from './graph.ts';
+export { buildProblem, type MonopolyProblem } from './problem.ts';
+export { mapShard, splitShards, parameterCount, type MapTask, type MapPart, type Shard } from './shardMap.ts';
+export { estimateMonopoly, localMapper, ESTIMATE_DEFAULTS, type EstimateOptions, type MonopolyFit, type ShardMapper, type IterationRecord } from './estimate.ts';
+export { predictLogPrices, explainHouse, type PriceBreakdown } from './predict.ts';
+export { olsBaseline, olsDistanceBaseline, knnBaseline, nearestFacilityKm } from './baselines.ts';
+export { priceMetrics, type PriceMetrics } from './metrics.ts';
+export { randomSplit, spatialSplit, type SplitKind } from './split.ts';
+export { syntheticCity, plantPrices, type SyntheticCity, type SyntheticCityOptions } from './synthetic.ts';
+export { choleskySolve, leastSquares } from './solve.ts';
+export { runMonopolyJob, TRAIN, TEST, UNUSED, type MonopolyJobInput, type MonopolyJobResult, type FacilityPrice } from './job.ts';
+export { whatIfDeltaLogPrice, type FacilityChange } from './whatIf.ts';
