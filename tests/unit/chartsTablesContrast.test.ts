@@ -92,3 +92,17 @@ describe('WCAG contrast', () => {
     }
   });
 });
+
+describe('known OPT checkpoints', () => {
+  it('count the parameters of each hub checkpoint from its config (OPT-125m: 125 239 296 by hand)', async () => {
+    const { KNOWN_CHECKPOINTS, formatBytes } = await import('../../src/lib/opt/knownCheckpoints.ts');
+    const small = KNOWN_CHECKPOINTS.find((c) => c.repo === 'facebook/opt-125m')!;
+    // 12 layers × (4·768² + 2·768·3072 + 4·768 + 3072 + 768 + 4·768) + 50272·768 + 2050·768 + 2·768
+    expect(small.parameters).toBe(12 * (4 * 768 ** 2 + 2 * 768 * 3072 + 4 * 768 + 3072 + 768 + 4 * 768) + 50272 * 768 + 2050 * 768 + 2 * 768);
+    expect(small.parameters).toBe(125_239_296);
+    expect(small.downloadBytes).toBe(2 * small.parameters);
+    expect(KNOWN_CHECKPOINTS.map((c) => Math.round(c.parameters / 1e6))).toEqual([125, 331, 1316]);
+    expect(formatBytes(small.downloadBytes)).toBe('250 MB');
+    expect(formatBytes(5.263e9)).toBe('5.3 GB');
+  });
+});
