@@ -106,3 +106,31 @@ describe('known OPT checkpoints', () => {
     expect(formatBytes(5.263e9)).toBe('5.3 GB');
   });
 });
+
+describe('study time estimate', () => {
+  it('reproduces the timing it was calibrated on (the old default: ~15 min, 156 s of it self-generation)', async () => {
+    const { estimateStudySeconds } = await import('../../src/lib/calibration/study/estimate.ts');
+    const old = { sources: 4, selfgenSources: 1, seeds: 5, sparsities: 2, methods: 2, nsamples: 32, seqlen: 128, wikitextTestWindows: 16, c4Windows: 8, selfgen: { nPrompts: 64, genLength: 256 } };
+    expect(estimateStudySeconds(old)).toBeCloseTo(900, 6);
+    // Without the self-generated source, the 156 s of generation and a quarter of the cells go.
+    expect(estimateStudySeconds({ ...old, sources: 3, selfgenSources: 0 })).toBeCloseTo((900 - 156) * 0.75, 6);
+    expect(() => estimateStudySeconds({ ...old, seeds: -1 })).toThrow(RangeError);
+  });
+  it('the quick preset is a minute or two, the paper preset the old quarter hour', async () => {
+    const { studyFormSeconds, STUDY_QUICK, STUDY_PAPER } = await import('../../src/views/calibration/studyPresets.ts');
+    const { SELFGEN_DEFAULTS } = await import('../../src/lib/calibration/settings.ts');
+    const quick = studyFormSeconds(STUDY_QUICK, SELFGEN_DEFAULTS);
+    expect(quick).toBeGreaterThan(60);
+    expect(quick).toBeLessThan(120);
+    expect(studyFormSeconds(STUDY_PAPER, SELFGEN_DEFAULTS)).toBeCloseTo(900, 6);
+    expect(studyFormSeconds({ ...STUDY_QUICK, sparsities: '0.2, x' }, SELFGEN_DEFAULTS)).toBeNaN();
+  });
+  it('durations are shown rounded', async () => {
+    const { formatDuration } = await import('../../src/views/shared/presets.ts');
+    expect(formatDuration(42)).toBe('≈ 40 s');
+    expect(formatDuration(100)).toBe('≈ 1.5 min');
+    expect(formatDuration(900)).toBe('≈ 15 min');
+    expect(formatDuration(7200)).toBe('≈ 2.0 h');
+    expect(formatDuration(NaN)).toBe('—');
+  });
+});
