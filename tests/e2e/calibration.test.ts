@@ -32,6 +32,17 @@ describe('calibration page', () => {
     await page.getByTestId('build-set').click();
     await expect.poll(() => page.getByTestId('set-result').textContent(), { timeout: 60_000 }).toContain('samples from the cache');
 
+    // The study starts from the quick preset; the paper protocol is a preset; both show their time before starting.
+    const quickEstimate = (await page.getByTestId('estimate').textContent()) ?? '';
+    expect(quickEstimate).toMatch(/Estimated time: ≈ [\d.]+ (s|min)/);
+    await page.getByTestId('preset-paper').click();
+    expect(await page.getByTestId('study-seeds').inputValue()).toBe('5');
+    const paperEstimate = (await page.getByTestId('estimate').textContent()) ?? '';
+    expect(paperEstimate).toMatch(/≈ [\d.]+ min/);
+    expect(paperEstimate).not.toBe(quickEstimate);
+    await page.getByTestId('reset-defaults').click();
+    expect(await page.getByTestId('study-seeds').inputValue()).toBe('2');
+
     // 1 source × 2 seeds × 1 sparsity × FASP, scored on 2 WikiText-2 test and 1 C4 window.
     for (const source of ['c4', 'text', 'random', 'selfgen']) await page.getByTestId(`study-source-${source}`).uncheck();
     await page.getByTestId('study-method-wanda-sp').uncheck();

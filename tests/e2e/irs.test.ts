@@ -85,9 +85,26 @@ describe('IRS planner page', () => {
     const result = page.getByTestId('optimiser-result');
     await result.waitFor({ timeout: 180_000 });
     expect(await result.textContent()).toMatch(/Passive.*Active/s);
-    await result.getByRole('button', { name: 'Apply' }).first().click();
+    // The table compares with the scenario as placed, and Apply never silently drops the placed IRSs.
+    expect(await result.getByTestId('optimiser-current').first().textContent()).toMatch(/^\d+\.\d %$/);
+    await expect.poll(() => page.locator('[data-testid^="marker-r"]').count()).toBe(3);
+    await result.getByRole('button', { name: 'Add to existing' }).first().click();
+    await expect.poll(() => page.locator('[data-testid^="marker-r"]').count()).toBe(4);
+    for (const id of ['r1', 'r2', 'r3', 'r4']) expect(await page.getByTestId(`marker-${id}`).count()).toBe(1);
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => page.locator('[data-testid^="marker-r"]').count()).toBe(3);
+    await result.getByRole('button', { name: 'Replace existing' }).first().click();
     await expect.poll(() => page.locator('[data-testid^="marker-r"]').count()).toBe(1);
     await expect.poll(() => page.getByTestId('results-table').textContent(), { timeout: 60_000 }).not.toMatch(/r2|r3/);
+
+    // Markers by keyboard: focus one, an arrow key moves it.
+    const user = page.getByTestId('marker-u1').locator('circle');
+    const at = (await user.boundingBox())!;
+    await user.focus();
+    await page.keyboard.down('ArrowLeft');
+    await page.keyboard.up('ArrowLeft');
+    await expect.poll(async () => (await user.boundingBox())!.x, { timeout: 10_000 }).toBeLessThan(at.x - 5);
+    await expect.poll(() => page.getByTestId('coverage-summary').textContent()).toMatch(/with IRSs\s*\d+\.\d %/);
     expect(await page.getByTestId('error-banner').count()).toBe(0);
     await screenshot(page, 'irs-optimised');
     expect(consoleErrors).toEqual([]);

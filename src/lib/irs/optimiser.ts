@@ -48,6 +48,12 @@ export interface OptimiserResult {
   /** The same objective with the direct links only, and after the greedy phase. */
   baseline: number;
   greedy: number;
+  /**
+   * The same objective for the scenario's own IRSs as placed (scored the same way), and for those plus
+   * the chosen ones ("add to existing"); both equal `baseline`/`objective` when the scenario has none.
+   */
+  current: number;
+  addedToCurrent: number;
   options: number;
   swapRounds: number;
 }
@@ -130,6 +136,8 @@ interface Scoring {
   /** One SNR vector per option, and the direct-only baseline. */
   vectors: Float32Array[];
   baseline: Float32Array;
+  /** One SNR vector per IRS already in the scenario. */
+  existing: Float32Array[];
   /** The objective of the elementwise max of a and b, without allocating (the search's inner loop). */
   scoreMax(a: Float32Array, b: Float32Array): number;
 }
@@ -141,6 +149,8 @@ async function scoreAll(scenario: Scenario, options: readonly Option[], settings
   const obstacles = buildObstacles(scenario.buildings);
   const model = buildFieldModel({ ...scenario, irs: [] }, { mode: 'single', extraPoints: options, obstacles });
   const optionModel = buildFieldModel({ ...scenario, irs }, { mode: 'single', extraPoints: options, obstacles: model.obstacles });
+  const existingModel = buildFieldModel(scenario, { mode: 'single', extraPoints: options, obstacles: model.obstacles });
+  const existingAsOptions: Option[] = scenario.irs.map((r, i) => ({ site: i, x: r.x, y: r.y, facingDeg: r.facingDeg }));
   const report = async (done: number) => {
     context.progress?.({ phase: 'Scoring candidate sites', done, total: options.length });
     if (done % 8 === 0) await checkpoint(cancel);
@@ -153,8 +163,13 @@ async function scoreAll(scenario: Scenario, options: readonly Option[], settings
       vectors.push(Float32Array.from(scenario.users, (u) => evaluatePoint(single, u.x, u.y).snr));
       await report(i + 1);
     }
+    const existing = existingModel.surfaces.map((surface) => {
+      const single = withSurfaces(existingModel, [surface]);
+      return Float32Array.from(scenario.users, (u) => evaluatePoint(single, u.x, u.y).snr);
+    });
     return {
       vectors,
+      existing,
       baseline: Float32Array.from(scenario.users, (u) => evaluatePoint(model, u.x, u.y).snr),
       scoreMax: (a, b) => {
         let worst = Infinity;
@@ -166,6 +181,7 @@ async function scoreAll(scenario: Scenario, options: readonly Option[], settings
   const grid = gridFor(scenario.area, settings.gridLongSide ?? 64);
   const scorer = context.scoreOptions ?? cpuScorer(grid);
   const vectors = await scorer(optionModel, options, report);
+  const existing = existingAsOptions.length > 0 ? await scorer(existingModel, existingAsOptions, async () => {}) : [];
   const indoor = indoorGrid(model, grid);
   const baseline = combineGrids(model, model.transmitters.map((_, t) => directGainGrid(model, t, grid)), [], new Float32Array(grid.cols * grid.rows));
   const threshold = 2 ** (rateThresholdBps(scenario) / scenario.bandwidthHz) - 1;
@@ -173,6 +189,7 @@ async function scoreAll(scenario: Scenario, options: readonly Option[], settings
   return {
     vectors,
     baseline,
+    existing,
     scoreMax: (a, b) => {
       let covered = 0;
       for (let i = 0; i < a.length; i++) if (!indoor[i] && (a[i] >= threshold || b[i] >= threshold)) covered++;
@@ -183,12 +200,12 @@ async function scoreAll(scenario: Scenario, options: readonly Option[], settings
 
 /** Elementwise max of the baseline and the chosen options' vectors, leaving out slot `except`. */
 function combined(scoring: Scoring, chosen: readonly number[], except = -1): Float32Array {
-  const values = Float32Array.from(scoring.baseline);
-  chosen.forEach((option, slot) => {
-    if (slot === except) return;
-    const vector = scoring.vectors[option];
-    for (let i = 0; i < values.length; i++) if (vector[i] > values[i]) values[i] = vector[i];
-  });
+  return maxOf(scoring.baseline, chosen.filter((_, slot) => slot !== except).map((option) => scoring.vectors[option]));
+}
+
+function maxOf(start: Float32Array, vectors: readonly Float32Array[]): Float32Array {
+  const values = Float32Array.from(start);
+  for (const vector of vectors) for (let i = 0; i < values.length; i++) if (vector[i] > values[i]) values[i] = vector[i];
   return values;
 }
 
@@ -247,11 +264,14 @@ export async function optimisePlacement(scenario: Scenario, settings: OptimiserO
     chosen[bestSwap[0]] = bestSwap[1];
     current = bestValue;
   }
+  const withExisting = maxOf(scoring.baseline, scoring.existing);
   return {
     irs: chosen.map((o, i) => irsFor(options[o], settings.template, i)),
     objective: current,
     baseline,
     greedy,
+    current: scoring.scoreMax(withExisting, scoring.baseline),
+    addedToCurrent: scoring.scoreMax(withExisting, combined(scoring, chosen)),
     options: options.length,
     swapRounds: rounds,
   };

@@ -1,5 +1,6 @@
 import * as Comlink from 'comlink';
 import { SELFGEN_DEFAULTS, type CalibrationRequest, type CalibrationSource, type SelfGenSettings } from '../../lib/calibration/settings.ts';
+import { copyForm, STUDY_QUICK } from './studyPresets.ts';
 import { aggregateStudy, MIN_STUDY_SEEDS, studyCellsCsv, studySource, type StudyCellResult, type StudyMethod, type StudyRow } from '../../lib/calibration/study/index.ts';
 import { InputError } from '../../lib/errors.ts';
 import type { Progress } from '../../lib/progress.ts';
@@ -48,7 +49,8 @@ export class CalibrationPageState {
   textFile = $state.raw<{ name: string; text: string } | undefined>(undefined);
   set = $state.raw<CalibrationSetView | undefined>(undefined);
 
-  study = $state<StudyForm>({ sources: ['wikitext2', 'c4', 'random', 'selfgen'], seeds: MIN_STUDY_SEEDS, sparsities: '0.2, 0.4', methods: ['fasp', 'wanda-sp'], nsamples: 32, seqlen: 128, wikitextTestWindows: 16, c4Windows: 8 });
+  // The quick preset by default (≈ 1.5 min); the paper protocol is a preset (≈ 15 min). See studyPresets.ts.
+  study = $state<StudyForm>(copyForm(STUDY_QUICK));
   results = $state.raw<StudyCellResult[]>([]);
   report = $state.raw<StudyReport | undefined>(undefined);
   readonly rows: StudyRow[] = $derived(aggregateStudy(this.results));

@@ -56,7 +56,8 @@ export function addObject(scenario: Scenario, kind: ObjectKind, x: number, y: nu
     }
     case 'irs': {
       const id = freshId(scenario, 'r');
-      return { scenario: { ...scenario, irs: [...scenario.irs, { id, ...at, facingDeg: 0, elements: 600, type: 'passive' }] }, selection: { kind, id } };
+      const facingDeg = facingTowards(scenario, at.x, at.y);
+      return { scenario: { ...scenario, irs: [...scenario.irs, { id, ...at, facingDeg, elements: 600, type: 'passive' }] }, selection: { kind, id } };
     }
     case 'user': {
       const id = freshId(scenario, 'u');
@@ -67,6 +68,52 @@ export function addObject(scenario: Scenario, kind: ObjectKind, x: number, y: nu
       const area = { id, x0: at.x - 20, y0: at.y - 15, x1: at.x + 20, y1: at.y + 15 };
       return { scenario: { ...scenario, userAreas: [...(scenario.userAreas ?? []), area] }, selection: { kind, id } };
     }
+  }
+}
+
+/**
+ * The facing (degrees, 0 = +x, counter-clockwise) for a new IRS at (x, y): towards the nearest user, turned
+ * halfway towards the nearest transmitter, so both lie in front of the surface (a reflector serves a user
+ * only when the transmitter and the user are on its front side). Towards the nearest user alone when the
+ * two are exactly behind each other; 0 when there is no user.
+ */
+export function facingTowards(scenario: Scenario, x: number, y: number): number {
+  const nearest = <P extends { x: number; y: number }>(points: readonly P[]) =>
+    points.reduce<P | undefined>((best, p) => (!best || Math.hypot(p.x - x, p.y - y) < Math.hypot(best.x - x, best.y - y) ? p : best), undefined);
+  const unit = (p: { x: number; y: number }) => {
+    const d = Math.hypot(p.x - x, p.y - y);
+    return d > 0 ? [(p.x - x) / d, (p.y - y) / d] : [0, 0];
+  };
+  const user = nearest(scenario.users);
+  if (!user) return 0;
+  const [ux, uy] = unit(user);
+  const tx = nearest(scenario.transmitters);
+  const [tx1, ty1] = tx ? unit(tx) : [0, 0];
+  let [nx, ny] = [ux + tx1, uy + ty1];
+  if (Math.hypot(nx, ny) < 1e-9) [nx, ny] = [ux, uy];
+  const degrees = (Math.atan2(ny, nx) * 180) / Math.PI;
+  return (Math.round(degrees) + 360) % 360;
+}
+
+/** IRSs that no user's serving route passes through (they may still help the coverage of the area). */
+export function idleSurfaces(irsIds: readonly string[], userRoutes: readonly (readonly string[])[]): string[] {
+  const used = new Set(userRoutes.flat());
+  return irsIds.filter((id) => !used.has(id));
+}
+
+/** What an arrow key does to a focused map marker: a move in map metres (Shift: 5×), or a turn of an IRS ([ and ] by 15°, { and } by 45°). */
+export function keyMove(key: string, shift: boolean, metresPerStep: number): { dx: number; dy: number; turnDeg: number } | undefined {
+  const step = metresPerStep * (shift ? 5 : 1);
+  switch (key) {
+    case 'ArrowLeft': return { dx: -step, dy: 0, turnDeg: 0 };
+    case 'ArrowRight': return { dx: step, dy: 0, turnDeg: 0 };
+    case 'ArrowUp': return { dx: 0, dy: step, turnDeg: 0 };
+    case 'ArrowDown': return { dx: 0, dy: -step, turnDeg: 0 };
+    case '[': return { dx: 0, dy: 0, turnDeg: 15 };
+    case ']': return { dx: 0, dy: 0, turnDeg: -15 };
+    case '{': return { dx: 0, dy: 0, turnDeg: 45 };
+    case '}': return { dx: 0, dy: 0, turnDeg: -45 };
+    default: return undefined;
   }
 }
 

@@ -2,7 +2,7 @@ import type { IrsSpec } from '../../lib/irs/scenario.ts';
 import type { IrsTemplate, Objective, OptimiserResult } from '../../lib/irs/optimiser.ts';
 import type { OptimiseRequest, OptimiseResult } from '../../workers/irs.worker.ts';
 import { JobState } from '../shared/jobState.svelte.ts';
-import { round } from './objects.ts';
+import { freshId, round } from './objects.ts';
 import type { IrsPlanner } from './planner.svelte.ts';
 
 /** The placement optimiser's settings, its running job and its result. */
@@ -38,12 +38,19 @@ export class OptimiserState {
     await this.job.run((onProgress) => this.planner.worker.run<OptimiseResult>((api, port) => api.optimise(request, port), onProgress));
   }
 
-  /** Replaces the scenario's IRSs with an optimised set (fresh ids, r1 …). */
-  apply(result: OptimiserResult): void {
+  /**
+   * Puts an optimised set on the map: next to the IRSs already placed ('add', fresh ids after theirs) or
+   * instead of them ('replace', r1 …). One undo step either way.
+   */
+  apply(result: OptimiserResult, mode: 'add' | 'replace'): void {
     const scenario = this.planner.scenario;
     if (!scenario) return;
-    const irs: IrsSpec[] = result.irs.map((r, i) => ({ ...r, id: `r${i + 1}` }));
-    this.planner.edit({ ...scenario, irs });
+    let next = mode === 'add' ? scenario : { ...scenario, irs: [] };
+    for (const r of result.irs) {
+      const irs: IrsSpec = { ...r, id: freshId(next, 'r') };
+      next = { ...next, irs: [...next.irs, irs] };
+    }
+    this.planner.edit(next);
   }
 
   addCandidate(x: number, y: number): void {

@@ -1,4 +1,5 @@
 import type { PruneReport } from '../../workers/pruningApi.ts';
+import { GLOSSARY } from '../shared/glossary.ts';
 import type { Column } from '../shared/table.ts';
 import { METHOD_LABELS } from './pruningState.svelte.ts';
 
@@ -78,7 +79,7 @@ export const RUN_COLUMNS: Column<RunRow>[] = [
   { key: 'run', label: '#' },
   { key: 'method', label: 'method' },
   { key: 'sparsity', label: 's', format: fixed(2) },
-  { key: 'ppl', label: 'ppl (test)', format: fixed(2) },
+  { key: 'ppl', label: 'ppl (test)', format: fixed(2), title: GLOSSARY.perplexity.meaning, better: 'lower' },
   { key: 'pplDense', label: 'dense ppl', format: fixed(2) },
   { key: 'deltaPpl', label: 'Δppl vs dense', format: signedPercent },
   { key: 'params', label: 'params', format: (v) => (typeof v === 'number' ? `${(v / 1e6).toFixed(2)} M` : '') },
