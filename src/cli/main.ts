@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   generate: () => import('./commands/generate.ts'),
   logits: () => import('./commands/logits.ts'),
   nmf: () => import('./commands/nmf.ts'),
+  ntk: () => import('./commands/ntk.ts'),
   ppl: () => import('./commands/ppl.ts'),
   prune: () => import('./commands/prune.ts'),
   qll: () => import('./commands/qll.ts'),
