@@ -82,7 +82,7 @@ export const MODULES: readonly ModuleEntry[] = [
     title: 'NTK regression',
     summary: 'Neural-tangent-kernel regression next to the network it describes.',
     ready: false,
-    planned: true,
+    load: () => import('./ntk/NtkPage.svelte'),
   },
   {
     route: '/brain-decoding',

@@ -64,6 +64,8 @@ export interface SizeReport {
   n: number;
   kernel: KernelReport;
   network: NetworkReport[];
+  /** For d = 2: the test points' angles and f*, kernel GD's and each network's predictions at the last step. */
+  circle?: { angle: number[]; truth: number[]; kernel: number[]; network: number[][] };
 }
 
 export interface RatesReport {
@@ -129,6 +131,7 @@ export function runSize(config: NtkConfig, n: number, onProgress?: ProgressCallb
     criticalRadius: criticalRadius(eigenvalues, sigma),
     eigenvalues: Array.from(eigenvalues),
   };
+  const networkPredictions: Float64Array[] = [];
   const network = config.widths.map((m, w) => {
     const net = initNetwork({ m, d: data.d, seed: 100 + config.seed * 1000 + w });
     const run = trainNetwork({
@@ -143,6 +146,7 @@ export function runSize(config: NtkConfig, n: number, onProgress?: ProgressCallb
       keepSteps: stopStep === null ? [] : [stopStep],
       onStep: (done) => onProgress?.({ phase: `network m=${m}${label}`, done, total: steps }),
     });
+    networkPredictions.push(run.testPredictions);
     const atStop = stopStep === null ? undefined : run.testPredictionsAt(stopStep);
     const kernelAtStop = stopStep === null ? undefined : kernelRun.testPredictionsAt(stopStep);
     return {
@@ -156,7 +160,16 @@ export function runSize(config: NtkConfig, n: number, onProgress?: ProgressCallb
       maxNeuronMovement: run.maxNeuronMovement,
     };
   });
-  return { n: nTrain, kernel, network };
+  const circle =
+    data.d === 2
+      ? {
+          angle: Array.from({ length: data.yTest.length }, (_, i) => Math.atan2(data.xTest[2 * i + 1], data.xTest[2 * i])),
+          truth: Array.from(data.yTest),
+          kernel: Array.from(kernelRun.testPredictions),
+          network: networkPredictions.map((p) => Array.from(p)),
+        }
+      : undefined;
+  return { n: nTrain, kernel, network, circle };
 }
 
 function ratesFrom(sizes: SizeReport[], widths: number[]): RatesReport {

@@ -1,0 +1,70 @@
+import { checkNtkConfig, type NtkConfig, type NtkResult } from '../../lib/ntk/experiment.ts';
+import { PRESETS, configFromParams, paramsFromConfig, type PresetName } from '../../lib/ntk/pageSettings.ts';
+import type { Progress } from '../../lib/progress.ts';
+import { WorkerHandle, type RunningJob } from '../../workers/client.ts';
+import type { NtkApi } from '../../workers/ntk.worker.ts';
+import type { Router } from '../router.svelte.ts';
+
+/**
+ * The NTK lab's module store: settings (kept in the URL), the running job and the last result.
+ * Created once for the app (states.get), so leaving the page keeps a running job and its result.
+ */
+export class NtkState {
+  config = $state.raw<NtkConfig>(PRESETS.default.config);
+  progress = $state.raw<Progress | undefined>(undefined);
+  error = $state.raw<unknown>(undefined);
+  result = $state.raw<NtkResult | undefined>(undefined);
+  running = $state(false);
+  private job: RunningJob<NtkResult> | undefined;
+  private readonly worker = new WorkerHandle<NtkApi>(
+    () => new Worker(new URL('../../workers/ntk.worker.ts', import.meta.url), { type: 'module', name: 'ntk' }),
+  );
+
+  constructor(private readonly router: Router) {
+    try {
+      if (router.params.size > 0) this.config = configFromParams(router.params);
+    } catch (error) {
+      this.error = error; // keep the defaults; the banner names the bad link setting
+    }
+  }
+
+  get busy(): boolean {
+    return this.running;
+  }
+
+  apply(config: NtkConfig): void {
+    try {
+      this.config = checkNtkConfig(config);
+      this.router.setParams(paramsFromConfig(this.config));
+    } catch (error) {
+      this.error = error;
+    }
+  }
+
+  preset(name: PresetName): void {
+    this.apply(PRESETS[name].config);
+  }
+
+  async run(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.error = undefined;
+    this.progress = undefined;
+    const config = $state.snapshot(this.config) as NtkConfig;
+    const job = this.worker.run((api, port) => api.run(config, port), (progress) => (this.progress = progress));
+    this.job = job;
+    try {
+      this.result = await job.result;
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'Cancelled')) this.error = error;
+    } finally {
+      this.running = false;
+      this.progress = undefined;
+      this.job = undefined;
+    }
+  }
+
+  cancel(): void {
+    this.job?.cancel();
+  }
+}
