@@ -237,3 +237,24 @@ describe('user data files', () => {
     expect(() => parseNtkData(text, 'F.json')).toThrow(InputError);
   });
 });
+
+describe('which targets the bias-free NTK can learn', () => {
+  it('gives (numerically) zero eigenvalues on the circle to odd harmonics of degree ≥ 3 only', () => {
+    // On S¹, K depends on the angle only, so e^{ikθ} are eigenfunctions: project K onto cos(kθ) on a uniform grid.
+    const n = 64;
+    const angles = Array.from({ length: n }, (_, i) => (2 * Math.PI * i) / n);
+    const x = Float64Array.from(angles.flatMap((t) => [Math.cos(t), Math.sin(t)]));
+    const k = ntkMatrix(x, x, 2);
+    const eigenvalueOf = (degree: number) => {
+      const v = angles.map((t) => Math.cos(degree * t));
+      let vkv = 0;
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) vkv += v[i] * k[i * n + j] * v[j];
+      return vkv / v.reduce((s, e) => s + e * e, 0) / n;
+    };
+    expect(eigenvalueOf(1)).toBeGreaterThan(0.05);
+    expect(eigenvalueOf(2)).toBeGreaterThan(0.01);
+    expect(eigenvalueOf(4)).toBeGreaterThan(1e-4);
+    expect(Math.abs(eigenvalueOf(3))).toBeLessThan(1e-9);
+    expect(Math.abs(eigenvalueOf(5))).toBeLessThan(1e-9);
+  });
+});

@@ -10,7 +10,7 @@ import { TARGET_NAMES, type TargetName } from './targets.ts';
 export type PresetName = 'default' | 'early' | 'wide' | 'distribution';
 
 export const PRESETS: Record<PresetName, { label: string; config: NtkConfig }> = {
-  default: { label: 'Quick look (d = 2)', config: { ...NTK_DEFAULTS, ns: [200], d: 2, widths: [256, 2048], steps: 500, checkpoints: [1, 10, 100, 500] } },
+  default: { label: 'Quick look (d = 2)', config: { ...NTK_DEFAULTS, ns: [200], d: 2, target: 'cosine', widths: [256, 2048], steps: 500, checkpoints: [1, 10, 100, 500] } },
   early: {
     label: 'Why stop early?',
     config: { ...NTK_DEFAULTS, ns: [200], d: 2, target: 'rough', sigma: 0.6, widths: [1024], steps: 2000, checkpoints: [1, 10, 100, 1000, 2000] },

@@ -4,14 +4,18 @@ import type { SpherePoints } from './sphere.ts';
 /**
  * Regression functions f* on the sphere. Each is a function of a few inner products ⟨v_j, x⟩ with
  * fixed random directions v_j (from `seed`), so it makes sense for every d.
- *   smooth:    f*(x) = sin(π⟨v,x⟩)                         (analytic)
+ *   smooth:    f*(x) = sin(π⟨v,x⟩)                         (analytic, odd)
+ *   cosine:    f*(x) = cos(π⟨v,x⟩)                         (analytic, even)
  *   rough:     f*(x) = sign(⟨v,x⟩)·|⟨v,x⟩|^β, β = 0.4       (Hölder-β at the equator ⟨v,x⟩ = 0)
  *   harmonics: f*(x) = Σ_{k=1..4} c_k P_k(⟨v_k,x⟩)          (zonal spherical harmonics of degree k)
  * P_k is the Gegenbauer polynomial C_k^{(d−2)/2} (Chebyshev T_k when d = 2), which makes
  * x ↦ P_k(⟨v,x⟩) a spherical harmonic of degree k on S^{d−1}.
+ * Note: the bias-free ReLU NTK has zero eigenvalues on the odd harmonics of degree ≥ 3, so the odd
+ * targets (smooth, rough, the k = 3 term) keep a part neither the kernel nor the network can learn;
+ * `cosine` is even and lies wholly in the span the kernel reaches.
  */
-export type TargetName = 'smooth' | 'rough' | 'harmonics';
-export const TARGET_NAMES: readonly TargetName[] = ['smooth', 'rough', 'harmonics'];
+export type TargetName = 'smooth' | 'cosine' | 'rough' | 'harmonics';
+export const TARGET_NAMES: readonly TargetName[] = ['smooth', 'cosine', 'rough', 'harmonics'];
 export const HOLDER_EXPONENT = 0.4;
 
 /** Gegenbauer C_k^λ(t) by its three-term recurrence; λ = 0 gives Chebyshev T_k. */
@@ -47,6 +51,10 @@ export function makeTarget(name: TargetName, d: number, seed = 7): Target {
   if (name === 'smooth') {
     const v = direction();
     return (x, o) => Math.sin(Math.PI * dot(v, x, o));
+  }
+  if (name === 'cosine') {
+    const v = direction();
+    return (x, o) => Math.cos(Math.PI * dot(v, x, o));
   }
   if (name === 'rough') {
     const v = direction();
