@@ -32,10 +32,10 @@ export function initNetwork(options: { m: number; d: number; seed: number }): Tw
 }
 
 /**
- * f(x_i) for the n rows of x. With `preactivation` ([n, m]) given, z_{ir} = w_rᵀx_i is kept there for
- * `gradient`. Loops run over r innermost on a transposed copy of W so they stream contiguous memory.
+ * f(x_i) for the n rows of x. With `active` ([n, m]) given, the pattern 1{w_rᵀx_i > 0} (as 0/1) is kept
+ * there for `gradient`. Loops run over r innermost on a transposed copy of W so they stream contiguous memory.
  */
-export function forward(net: TwoLayerNet, x: Float64Array, preactivation?: Float64Array): Float64Array {
+export function forward(net: TwoLayerNet, x: Float64Array, active?: Float64Array): Float64Array {
   const { m, d, w, a } = net;
   const n = x.length / d;
   const wT = transpose(w, m, d); // [d, m]
@@ -52,13 +52,13 @@ export function forward(net: TwoLayerNet, x: Float64Array, preactivation?: Float
     let sum = 0;
     for (let r = 0; r < m; r++) if (z[r] > 0) sum += a[r] * z[r];
     f[i] = sum * scale;
-    preactivation?.set(z, i * m);
+    if (active) for (let r = 0; r < m; r++) active[i * m + r] = z[r] > 0 ? 1 : 0;
   }
   return f;
 }
 
-/** ∂L/∂W ([m, d]) given the residuals e_i = f(x_i) − y_i and the pre-activations [n, m] from `forward`. */
-export function gradient(net: TwoLayerNet, x: Float64Array, residual: Float64Array, preactivation: Float64Array): Float64Array {
+/** ∂L/∂W ([m, d]) given the residuals e_i = f(x_i) − y_i and the activation pattern [n, m] from `forward`. */
+export function gradient(net: TwoLayerNet, x: Float64Array, residual: Float64Array, active: Float64Array): Float64Array {
   const { m, d, a } = net;
   const n = residual.length;
   const gT = new Float64Array(d * m); // [d, m]
@@ -68,7 +68,7 @@ export function gradient(net: TwoLayerNet, x: Float64Array, residual: Float64Arr
     for (let k = 0; k < d; k++) {
       const c = e * x[i * d + k];
       const row = k * m;
-      for (let r = 0; r < m; r++) if (preactivation[zi + r] > 0) gT[row + r] += c;
+      for (let r = 0; r < m; r++) gT[row + r] += c * active[zi + r];
     }
   }
   const grad = transpose(gT, d, m); // [m, d]
@@ -130,14 +130,14 @@ export function trainNetwork(options: {
   const { net, x, y, xTest, yTest, eta, steps } = options;
   const n = y.length;
   const w0 = net.w.slice();
-  const preactivation = new Float64Array(n * net.m); // [n, m]
+  const active = new Float64Array(n * net.m); // [n, m]  1{w_rᵀx_i > 0}
   const evalAt = new Set(options.evalSteps);
   const keep = new Set(options.keepSteps ?? []);
   const kept = new Map<number, Float64Array>();
   const curve: CurvePoint[] = [];
   const residual = new Float64Array(n);
   for (let t = 0; ; t++) {
-    const f = forward(net, x, preactivation);
+    const f = forward(net, x, active);
     for (let i = 0; i < n; i++) residual[i] = f[i] - y[i];
     if (evalAt.has(t) || keep.has(t) || t === steps) {
       const fTest = forward(net, xTest);
@@ -145,7 +145,7 @@ export function trainNetwork(options: {
       if (keep.has(t) || t === steps) kept.set(t, fTest);
     }
     if (t === steps) break;
-    const grad = gradient(net, x, residual, preactivation);
+    const grad = gradient(net, x, residual, active);
     for (let j = 0; j < grad.length; j++) net.w[j] -= eta * grad[j];
     options.onStep?.(t + 1);
   }
