@@ -258,3 +258,17 @@ describe('which targets the bias-free NTK can learn', () => {
     expect(Math.abs(eigenvalueOf(5))).toBeLessThan(1e-9);
   });
 });
+
+describe('page settings in the URL', () => {
+  it('round-trip every preset and name a bad link setting', async () => {
+    const { PRESETS, configFromParams, paramsFromConfig } = await import('../../src/lib/ntk/pageSettings.ts');
+    for (const { config } of Object.values(PRESETS)) {
+      const back = configFromParams(new URLSearchParams(Object.entries(paramsFromConfig(config)).map(([k, v]) => [k, String(v)])));
+      expect({ ...back, checkpoints: [] }).toEqual({ ...config, checkpoints: [] });
+      expect(back.checkpoints).toContain(config.steps);
+    }
+    expect(() => configFromParams(new URLSearchParams('law=square'))).toThrow(/link setting law must be one of/);
+    expect(() => configFromParams(new URLSearchParams('m=15'))).toThrow(/even integer/);
+    expect(() => configFromParams(new URLSearchParams('sigma=abc'))).toThrow(InputError);
+  });
+});
