@@ -81,7 +81,7 @@ export const MODULES: readonly ModuleEntry[] = [
     route: '/ntk',
     title: 'NTK regression',
     summary: 'Neural-tangent-kernel regression next to the network it describes.',
-    ready: false,
+    ready: true,
     load: () => import('./ntk/NtkPage.svelte'),
   },
   {
