@@ -71,9 +71,17 @@ export interface SizeReport {
 export interface RatesReport {
   ns: number[];
   kernel: RateFit; // risk at T̂ vs n
+  kernelOracle: RateFit; // risk at the oracle step vs n (what the best stopping time would give)
   network: { m: number; fit: RateFit }[];
   implied: RateFit; // ε̂_n² vs n: the rate the eigenvalue decay predicts
-  table: { n: number; stoppingTime: number | null; criticalRadius: number; kernelRisk: number | null; network: { m: number; risk: number | null; distanceToKernel: number }[] }[];
+  table: {
+    n: number;
+    stoppingTime: number | null;
+    criticalRadius: number;
+    kernelRisk: number | null;
+    kernelOracleRisk: number;
+    network: { m: number; risk: number | null; distanceToKernel: number; distanceToKernelAtStop: number | null }[];
+  }[];
 }
 
 export interface NtkResult {
@@ -181,6 +189,7 @@ function ratesFrom(sizes: SizeReport[], widths: number[]): RatesReport {
   return {
     ns,
     kernel: usable((s) => s.kernel.riskAtStoppingTime),
+    kernelOracle: usable((s) => s.kernel.oracleRisk),
     network: widths.map((m, w) => ({ m, fit: usable((s) => s.network[w].riskAtStoppingTime) })),
     implied: usable((s) => s.kernel.criticalRadius ** 2),
     table: sizes.map((s) => ({
@@ -188,7 +197,8 @@ function ratesFrom(sizes: SizeReport[], widths: number[]): RatesReport {
       stoppingTime: s.kernel.stoppingTime,
       criticalRadius: s.kernel.criticalRadius,
       kernelRisk: s.kernel.riskAtStoppingTime,
-      network: s.network.map((net) => ({ m: net.m, risk: net.riskAtStoppingTime, distanceToKernel: net.distanceToKernel })),
+      kernelOracleRisk: s.kernel.oracleRisk,
+      network: s.network.map((net) => ({ m: net.m, risk: net.riskAtStoppingTime, distanceToKernel: net.distanceToKernel, distanceToKernelAtStop: net.distanceToKernelAtStop })),
     })),
   };
 }
