@@ -161,7 +161,7 @@ describe('the two-layer ReLU network', () => {
     const net = initNetwork({ m: 8, d, seed: 7 });
     const rng = new Rng(8);
     for (let j = 0; j < net.w.length; j++) net.w[j] += 0.3 * rng.normal(); // break the pair symmetry
-    const pre = new Float64Array(5 * 8); // activation pattern
+    const pre = new Float32Array(5 * 8); // activation pattern
     const f = forward(net, x, pre);
     const grad = gradient(net, x, f.map((v, i) => v - y[i]), pre);
     const h = 1e-6;

@@ -35,7 +35,7 @@ export function initNetwork(options: { m: number; d: number; seed: number }): Tw
  * f(x_i) for the n rows of x. With `active` ([n, m]) given, the pattern 1{w_rᵀx_i > 0} (as 0/1) is kept
  * there for `gradient`. Loops run over r innermost on a transposed copy of W so they stream contiguous memory.
  */
-export function forward(net: TwoLayerNet, x: Float64Array, active?: Float64Array): Float64Array {
+export function forward(net: TwoLayerNet, x: Float64Array, active?: Float32Array): Float64Array {
   const { m, d, w, a } = net;
   const n = x.length / d;
   const wT = transpose(w, m, d); // [d, m]
@@ -58,7 +58,7 @@ export function forward(net: TwoLayerNet, x: Float64Array, active?: Float64Array
 }
 
 /** ∂L/∂W ([m, d]) given the residuals e_i = f(x_i) − y_i and the activation pattern [n, m] from `forward`. */
-export function gradient(net: TwoLayerNet, x: Float64Array, residual: Float64Array, active: Float64Array): Float64Array {
+export function gradient(net: TwoLayerNet, x: Float64Array, residual: Float64Array, active: Float32Array): Float64Array {
   const { m, d, a } = net;
   const n = residual.length;
   const gT = new Float64Array(d * m); // [d, m]
@@ -130,7 +130,7 @@ export function trainNetwork(options: {
   const { net, x, y, xTest, yTest, eta, steps } = options;
   const n = y.length;
   const w0 = net.w.slice();
-  const active = new Float64Array(n * net.m); // [n, m]  1{w_rᵀx_i > 0}
+  const active = new Float32Array(n * net.m); // [n, m]  1{w_rᵀx_i > 0} (0/1 exact in f32; half the memory traffic)
   const evalAt = new Set(options.evalSteps);
   const keep = new Set(options.keepSteps ?? []);
   const kept = new Map<number, Float64Array>();
