@@ -22,6 +22,8 @@ describe('/ntk', () => {
     // Risk vs iteration, the circle (d = 2), eigenvalues, distance to kernel: four charts with lines.
     expect(await result.locator('figure svg').count()).toBe(4);
     expect(await result.locator('figure svg path[fill="none"]').count()).toBeGreaterThanOrEqual(4);
+    // The finished run is kept (IndexedDB) and listed.
+    expect(await page.getByText('Saved runs (1)').count()).toBe(1);
     await screenshot(page, 'ntk');
     expect(consoleErrors).toEqual([]);
     expect(foreignRequests).toEqual([]);

@@ -4,6 +4,14 @@ import type { Progress } from '../../lib/progress.ts';
 import { WorkerHandle, type RunningJob } from '../../workers/client.ts';
 import type { NtkApi } from '../../workers/ntk.worker.ts';
 import type { Router } from '../router.svelte.ts';
+import { RunArchive, newRunId } from '../shared/runArchive.ts';
+
+/** A finished run as kept in IndexedDB. */
+export interface NtkRun {
+  id: string;
+  config: NtkConfig;
+  result: NtkResult;
+}
 
 /**
  * The NTK lab's module store: settings (kept in the URL), the running job and the last result.
@@ -15,6 +23,9 @@ export class NtkState {
   error = $state.raw<unknown>(undefined);
   result = $state.raw<NtkResult | undefined>(undefined);
   running = $state(false);
+  /** Finished runs (IndexedDB), oldest first; `result` is the one on screen. */
+  runs = $state.raw<NtkRun[]>([]);
+  private readonly archive = new RunArchive<NtkRun>('ntk', (error) => (this.error = error));
   private job: RunningJob<NtkResult> | undefined;
   private readonly worker = new WorkerHandle<NtkApi>(
     () => new Worker(new URL('../../workers/ntk.worker.ts', import.meta.url), { type: 'module', name: 'ntk' }),
@@ -26,6 +37,7 @@ export class NtkState {
     } catch (error) {
       this.error = error; // keep the defaults; the banner names the bad link setting
     }
+    void this.archive.load().then((saved) => (this.runs = saved.map(({ run }) => run)));
   }
 
   get busy(): boolean {
@@ -54,7 +66,11 @@ export class NtkState {
     const job = this.worker.run((api, port) => api.run(config, port), (progress) => (this.progress = progress));
     this.job = job;
     try {
-      this.result = await job.result;
+      const result = await job.result;
+      this.result = result;
+      const run: NtkRun = { id: newRunId(), config, result };
+      this.runs = [...this.runs, run];
+      void this.archive.save(run.id, run);
     } catch (error) {
       if (!(error instanceof Error && error.name === 'Cancelled')) this.error = error;
     } finally {
@@ -62,6 +78,17 @@ export class NtkState {
       this.progress = undefined;
       this.job = undefined;
     }
+  }
+
+  show(run: NtkRun): void {
+    this.result = run.result;
+    this.apply(run.config);
+  }
+
+  forget(run: NtkRun): void {
+    this.runs = this.runs.filter((r) => r.id !== run.id);
+    if (this.result === run.result) this.result = undefined;
+    void this.archive.delete(run.id);
   }
 
   cancel(): void {
