@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   logits: () => import('./commands/logits.ts'),
   monopoly: () => import('./commands/monopoly.ts'),
   nmf: () => import('./commands/nmf.ts'),
+  ntk: () => import('./commands/ntk.ts'),
   ppl: () => import('./commands/ppl.ts'),
   prune: () => import('./commands/prune.ts'),
   qll: () => import('./commands/qll.ts'),

@@ -81,8 +81,8 @@ export const MODULES: readonly ModuleEntry[] = [
     route: '/ntk',
     title: 'NTK regression',
     summary: 'Neural-tangent-kernel regression next to the network it describes.',
-    ready: false,
-    planned: true,
+    ready: true,
+    load: () => import('./ntk/NtkPage.svelte'),
   },
   {
     route: '/brain-decoding',
