@@ -73,9 +73,9 @@ export const MODULES: readonly ModuleEntry[] = [
   {
     route: '/facility-pricing',
     title: 'Facility pricing on a city graph',
-    summary: 'Price and place facilities on a real city’s road graph.',
-    ready: false,
-    planned: true,
+    summary: 'Learn what hospitals, libraries and stations are “worth” to the houses around them (King County sales), revalue a house, ask “what if”.',
+    ready: true,
+    load: () => import('./monopoly/MonopolyPage.svelte'),
   },
   {
     route: '/ntk',
