@@ -1,3 +1,4 @@
+import { SvelteMap } from 'svelte/reactivity';
 import type { FacilityChange, PriceBreakdown } from '../../lib/monopoly/index.ts';
 import { checkSettings, PAGE_DEFAULTS, paramsFromSettings, settingsFromParams, type MonopolyPageResult, type MonopolySettings } from '../../lib/monopoly/pageJob.ts';
 import type { Progress } from '../../lib/progress.ts';
@@ -52,8 +53,9 @@ export class MonopolyState {
     return this.running;
   }
 
+  /** The run on screen: the one chosen, else the latest (after a reload: the last saved run). */
   get result(): MonopolyPageResult | undefined {
-    return this.runs.items.find((item) => item.id === this.shownId)?.run;
+    return (this.runs.items.find((item) => item.id === this.shownId) ?? this.runs.latest)?.run;
   }
 
   apply(settings: MonopolySettings): void {
@@ -93,10 +95,15 @@ export class MonopolyState {
   }
 
   /** Archive id → the worker's key for the run's fit (only runs of this session have one). */
-  private readonly idMap = new Map<string, string>();
+  private readonly idMap = new SvelteMap<string, string>();
 
-  canExplore(id = this.shownId): boolean {
-    return id !== undefined && this.idMap.has(id);
+  private workerId(): string | undefined {
+    const id = this.runs.items.some((item) => item.id === this.shownId) ? this.shownId : this.runs.latest?.id;
+    return id === undefined ? undefined : this.idMap.get(id);
+  }
+
+  canExplore(): boolean {
+    return this.workerId() !== undefined;
   }
 
   show(id: string): void {
@@ -108,14 +115,14 @@ export class MonopolyState {
   }
 
   forget(id: string): void {
-    if (this.shownId === id) this.shownId = undefined;
+    if (this.shownId === id) this.show('');
     this.runs.remove(id);
   }
 
   async select(house: number): Promise<void> {
     this.selected = house;
     this.breakdown = undefined;
-    const workerId = this.shownId && this.idMap.get(this.shownId);
+    const workerId = this.workerId();
     if (!workerId) return;
     try {
       this.breakdown = await this.worker.api.explain(workerId, house);
@@ -125,7 +132,7 @@ export class MonopolyState {
   }
 
   async ask(change: FacilityChange, label: string): Promise<void> {
-    const workerId = this.shownId && this.idMap.get(this.shownId);
+    const workerId = this.workerId();
     if (!workerId) return;
     try {
       const answer = await this.worker.api.whatIf(workerId, change);
