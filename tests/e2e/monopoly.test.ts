@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, openSite, screenshot, type Site } from './harness.ts';
 
@@ -26,6 +27,11 @@ describe('/facility-pricing', () => {
     for (const method of ['monopoly', 'ols', 'ols+distance', 'knn']) expect(table).toContain(method);
     expect(await result.locator('figure svg path[fill="none"]').count()).toBeGreaterThanOrEqual(2);
     expect(await page.getByText('Saved runs (1)').count()).toBe(1);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-facilities').click()]);
+    expect(download.suggestedFilename()).toBe('facility-prices.csv');
+    const csv = await readFile((await download.path())!, 'utf8');
+    expect(csv.split(/\r?\n/)[0]).toBe('id,name,kind,lat,lon,theta,training_houses_within_R');
+    expect(csv.trim().split(/\r?\n/)).toHaveLength(203);
 
     // Click houses on the map until one is picked (a click far from every house picks none).
     const map = page.getByTestId('city-map');
