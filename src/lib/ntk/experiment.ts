@@ -2,7 +2,7 @@ import type { ProgressCallback } from '../progress.ts';
 import { symmetricEigenvalues } from './eigen.ts';
 import { ntkMatrix } from './kernel.ts';
 import { runKernelGd, type CurvePoint } from './kernelGd.ts';
-import { initNetwork, trainNetwork } from './network.ts';
+import { initNetwork, trainNetwork, type NetworkTrainer } from './network.ts';
 import { fitLogLog, type RateFit } from './rates.ts';
 import { sampleSphere, type SphereLaw } from './sphere.ts';
 import { criticalRadius, oracleStoppingTime, stoppingTime } from './stopping.ts';
@@ -89,6 +89,8 @@ export interface NtkResult {
   network: NetworkReport[];
   sizes: SizeReport[];
   rates?: RatesReport;
+  /** Where the run was computed, for the page ("network: tfjs wasm · SIMD …"). */
+  compute?: string;
 }
 
 /** Steps at which curves are recorded: the checkpoints, ~40 log-spaced steps, and the stopping times. */
@@ -118,7 +120,14 @@ function makeData(config: NtkConfig, n: number): NtkData {
   return { d, x: train.x, y: addNoise(evaluateTarget(f, train), sigma, 3000 + seed), xTest: test.x, yTest: evaluateTarget(f, test) };
 }
 
-export function runSize(config: NtkConfig, n: number, onProgress?: ProgressCallback, label = ''): SizeReport {
+/** How a run is carried out: the network trainer (default: the typed-array CPU reference) and progress. */
+export interface RunOptions {
+  onProgress?: ProgressCallback;
+  trainer?: NetworkTrainer;
+}
+
+export async function runSize(config: NtkConfig, n: number, options: RunOptions = {}, label = ''): Promise<SizeReport> {
+  const { onProgress, trainer = trainNetwork } = options;
   const data = makeData(config, n);
   const nTrain = data.y.length;
   const { eta, steps, sigma } = config;
@@ -140,9 +149,10 @@ export function runSize(config: NtkConfig, n: number, onProgress?: ProgressCallb
     eigenvalues: Array.from(eigenvalues),
   };
   const networkPredictions: Float64Array[] = [];
-  const network = config.widths.map((m, w) => {
+  const network: NetworkReport[] = [];
+  for (const [w, m] of config.widths.entries()) {
     const net = initNetwork({ m, d: data.d, seed: 100 + config.seed * 1000 + w });
-    const run = trainNetwork({
+    const run = await trainer({
       net,
       x: data.x,
       y: data.y,
@@ -157,7 +167,7 @@ export function runSize(config: NtkConfig, n: number, onProgress?: ProgressCallb
     networkPredictions.push(run.testPredictions);
     const atStop = stopStep === null ? undefined : run.testPredictionsAt(stopStep);
     const kernelAtStop = stopStep === null ? undefined : kernelRun.testPredictionsAt(stopStep);
-    return {
+    network.push({
       m,
       curve: run.curve,
       distanceToKernel: relativeDistance(run.testPredictions, kernelRun.testPredictions),
@@ -166,8 +176,8 @@ export function runSize(config: NtkConfig, n: number, onProgress?: ProgressCallb
       oracleStoppingTime: oracleStoppingTime(run.curve),
       relativeWeightMovement: run.relativeWeightMovement,
       maxNeuronMovement: run.maxNeuronMovement,
-    };
-  });
+    });
+  }
   const circle =
     data.d === 2
       ? {
@@ -217,10 +227,11 @@ export function checkNtkConfig(config: NtkConfig): NtkConfig {
   return config;
 }
 
-export function runNtkExperiment(config: NtkConfig, onProgress?: ProgressCallback): NtkResult {
+export async function runNtkExperiment(config: NtkConfig, options: RunOptions = {}): Promise<NtkResult> {
   checkNtkConfig(config);
   const ns = config.data ? [config.data.y.length] : config.ns;
-  const sizes = ns.map((n) => runSize(config, n, onProgress, ns.length > 1 ? `, n=${n}` : ''));
+  const sizes: SizeReport[] = [];
+  for (const n of ns) sizes.push(await runSize(config, n, options, ns.length > 1 ? `, n=${n}` : ''));
   const last = sizes[sizes.length - 1];
   return { kernel: last.kernel, network: last.network, sizes, rates: sizes.length > 1 ? ratesFrom(sizes, config.widths) : undefined };
 }
