@@ -5,6 +5,7 @@ import { NTK_DEFAULTS, checkNtkConfig, runNtkExperiment, type NtkConfig } from '
 import { SPHERE_LAWS, type SphereLaw } from '../../lib/ntk/sphere.ts';
 import { TARGET_NAMES, type TargetName } from '../../lib/ntk/targets.ts';
 import { parseNtkData } from '../../lib/ntk/userData.ts';
+import { decodeDrawn } from '../../lib/ntk/drawnTarget.ts';
 import { trainNetworkTf, type Tf } from '../../lib/ntk/networkTf.ts';
 import { nodeTf as nodeTfCore } from '../../lib/opt/cpu/nodeTf.ts';
 
@@ -12,7 +13,8 @@ const nodeTf = async () => (await nodeTfCore()) as unknown as Tf;
 
 /**
  * `npm run cli -- ntk [--data F.json | --n 200,400,800 --d 5 --law uniform --target smooth --sigma 0.3]
- *   --m 256,4096 --eta 1 --steps 1000 --checkpoints 1,10,100,1000 --seed 0`: two-layer ReLU networks
+ *   --m 256,4096 --eta 1 --steps 1000 --checkpoints 1,10,100,1000 --seed 0 [--path tfjs|cpu]
+ *   [--target drawn --d 2 --draw <32 base64url characters, the page's draw= link setting>]`: two-layer ReLU networks
  * trained by GD beside NTK kernel GD, with the Raskutti–Wainwright–Yu stopping rule (docs/ntk.md).
  * Prints {kernel, network, rates?} as one JSON line. The network trains on tfjs-wasm (f32, SIMD) unless
  * `--path cpu` asks for the typed-array reference (f64); kernel GD is typed arrays either way.
@@ -33,6 +35,7 @@ const FLAGS = {
   eigenvalues: 50,
   quiet: false,
   path: 'tfjs',
+  draw: '',
 };
 
 function integers(raw: string, flag: string): number[] {
@@ -69,6 +72,7 @@ export async function configFromFlags(argv: string[]): Promise<NtkConfig & { qui
     checkpoints: integers(flags.checkpoints, 'checkpoints'),
     seed: flags.seed,
     data,
+    ...(flags.draw ? { drawn: decodeDrawn(flags.draw, '--draw') } : {}),
   };
   try {
     checkNtkConfig(config);

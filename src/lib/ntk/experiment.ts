@@ -23,6 +23,7 @@ export interface NtkConfig {
   checkpoints: number[]; // steps at which curves are always recorded
   seed: number;
   data?: NtkData; // the user's own data instead of (ns, d, law, target)
+  drawn?: number[]; // target 'drawn' (d = 2): y at the angles of drawnTarget.ts
 }
 
 export const NTK_DEFAULTS: NtkConfig = {
@@ -114,7 +115,7 @@ function relativeDistance(a: Float64Array, b: Float64Array): number {
 function makeData(config: NtkConfig, n: number): NtkData {
   if (config.data) return config.data;
   const { d, law, target, sigma, nTest, seed } = config;
-  const f = makeTarget(target, d, 7 + seed);
+  const f = makeTarget(target, d, 7 + seed, config.drawn);
   const train = sampleSphere({ n, d, law, seed: 1000 + seed, shapeSeed: 12345 + seed });
   const test = sampleSphere({ n: nTest, d, law, seed: 2000 + seed, shapeSeed: 12345 + seed });
   return { d, x: train.x, y: addNoise(evaluateTarget(f, train), sigma, 3000 + seed), xTest: test.x, yTest: evaluateTarget(f, test) };
@@ -219,6 +220,9 @@ export function checkNtkConfig(config: NtkConfig): NtkConfig {
     if (!Number.isInteger(config.d) || config.d < 2 || config.d > 10) throw bad(`d must be an integer in 2…10, got ${config.d}`);
     for (const n of config.ns) if (!Number.isInteger(n) || n < 2) throw bad(`every n must be an integer ≥ 2, got ${n}`);
     if (config.ns.length === 0) throw bad('give at least one n');
+    if (config.target === 'drawn' && config.d !== 2) throw bad(`the drawn target lives on the circle: it needs d = 2, got d = ${config.d}`);
+    if (config.target === 'drawn' && (config.drawn?.length ?? 0) < 2) throw bad('the drawn target needs the drawn values (--draw on the command line)');
+    if (config.drawn?.some((v) => !Number.isFinite(v))) throw bad('the drawn values must be finite numbers');
   }
   for (const m of config.widths) if (!Number.isInteger(m) || m < 2 || m % 2 !== 0 || m > 65536) throw bad(`every width m must be an even integer in 2…65536, got ${m}`);
   if (!(config.eta > 0)) throw bad(`η must be > 0, got ${config.eta}`);
