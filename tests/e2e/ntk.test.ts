@@ -50,6 +50,17 @@ describe('/ntk', () => {
     await page.close();
   });
 
+  it('trains the network on tfjs-webgpu when ?backend=webgpu forces it (SwiftShader here)', async () => {
+    const { page, consoleErrors } = await openPage(site, '/ntk?backend=webgpu&n=60&d=2&m=64,256&steps=30&target=cosine');
+    await page.getByTestId('run').click();
+    const result = page.getByTestId('ntk-result');
+    await result.waitFor({ timeout: 120_000 });
+    expect(await page.getByTestId('compute').textContent()).toContain('tfjs webgpu');
+    expect(await result.getByTestId('ntk-summary').textContent()).toContain('m = 256');
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
   it('names a bad link setting in the error banner and keeps working', async () => {
     const { page } = await openPage(site, '/ntk?target=wiggly');
     await expect.poll(() => page.getByTestId('error-banner').textContent(), { timeout: 30_000 }).toContain('target');
