@@ -19,6 +19,8 @@ import type { NetworkRun, TrainNetworkOptions } from './network.ts';
  */
 export type Tf = typeof TfCore;
 
+const SYNC_EVERY = 20;
+
 export async function trainNetworkTf(tf: Tf, options: TrainNetworkOptions): Promise<NetworkRun> {
   const { net, x, y, xTest, yTest, eta, steps } = options;
   const { m, d } = net;
@@ -78,6 +80,9 @@ export async function trainNetworkTf(tf: Tf, options: TrainNetworkOptions): Prom
       });
       wT.dispose();
       wT = next;
+      // On webgpu the steps are only queued; waiting for the weights now and then keeps progress, ETA and
+      // cancel honest and the queue short (on wasm, where every op has already run, it is a small copy).
+      if ((t + 1) % SYNC_EVERY === 0) await wT.data();
       options.onStep?.(t + 1);
     }
     net.w = transposeToF64((await wT.data()) as Float32Array, d, m);
