@@ -5,12 +5,19 @@ import { NTK_DEFAULTS, checkNtkConfig, runNtkExperiment, type NtkConfig } from '
 import { SPHERE_LAWS, type SphereLaw } from '../../lib/ntk/sphere.ts';
 import { TARGET_NAMES, type TargetName } from '../../lib/ntk/targets.ts';
 import { parseNtkData } from '../../lib/ntk/userData.ts';
+import { decodeDrawn } from '../../lib/ntk/drawnTarget.ts';
+import { trainNetworkTf, type Tf } from '../../lib/ntk/networkTf.ts';
+import { nodeTf as nodeTfCore } from '../../lib/opt/cpu/nodeTf.ts';
+
+const nodeTf = async () => (await nodeTfCore()) as unknown as Tf;
 
 /**
  * `npm run cli -- ntk [--data F.json | --n 200,400,800 --d 5 --law uniform --target smooth --sigma 0.3]
- *   --m 256,4096 --eta 1 --steps 1000 --checkpoints 1,10,100,1000 --seed 0`: two-layer ReLU networks
+ *   --m 256,4096 --eta 1 --steps 1000 --checkpoints 1,10,100,1000 --seed 0 [--path tfjs|cpu]
+ *   [--target drawn --d 2 --draw <32 base64url characters, the page's draw= link setting>]`: two-layer ReLU networks
  * trained by GD beside NTK kernel GD, with the Raskutti–Wainwright–Yu stopping rule (docs/ntk.md).
- * Prints {kernel, network, rates?} as one JSON line (CPU path, typed arrays).
+ * Prints {kernel, network, rates?} as one JSON line. The network trains on tfjs-wasm (f32, SIMD) unless
+ * `--path cpu` asks for the typed-array reference (f64); kernel GD is typed arrays either way.
  */
 const FLAGS = {
   data: undefined,
@@ -27,6 +34,8 @@ const FLAGS = {
   seed: NTK_DEFAULTS.seed,
   eigenvalues: 50,
   quiet: false,
+  path: 'tfjs',
+  draw: '',
 };
 
 function integers(raw: string, flag: string): number[] {
@@ -35,8 +44,9 @@ function integers(raw: string, flag: string): number[] {
   return values;
 }
 
-export async function configFromFlags(argv: string[]): Promise<NtkConfig & { quiet: boolean; eigenvalueCount: number }> {
+export async function configFromFlags(argv: string[]): Promise<NtkConfig & { quiet: boolean; eigenvalueCount: number; path: 'tfjs' | 'cpu' }> {
   const flags = parseFlags(argv, FLAGS);
+  if (flags.path !== 'tfjs' && flags.path !== 'cpu') throw new InputError(`--path must be tfjs or cpu, got "${flags.path}"`);
   if (!SPHERE_LAWS.includes(flags.law as SphereLaw)) throw new InputError(`--law must be one of ${SPHERE_LAWS.join(', ')}, got "${flags.law}"`);
   if (!TARGET_NAMES.includes(flags.target as TargetName)) throw new InputError(`--target must be one of ${TARGET_NAMES.join(', ')}, got "${flags.target}"`);
   let data;
@@ -62,23 +72,28 @@ export async function configFromFlags(argv: string[]): Promise<NtkConfig & { qui
     checkpoints: integers(flags.checkpoints, 'checkpoints'),
     seed: flags.seed,
     data,
+    ...(flags.draw ? { drawn: decodeDrawn(flags.draw, '--draw') } : {}),
   };
   try {
     checkNtkConfig(config);
   } catch (error) {
     throw new InputError((error as Error).message);
   }
-  return { ...config, quiet: flags.quiet, eigenvalueCount: flags.eigenvalues };
+  return { ...config, quiet: flags.quiet, eigenvalueCount: flags.eigenvalues, path: flags.path };
 }
 
 export async function run(argv: string[]) {
-  const { quiet, eigenvalueCount, ...config } = await configFromFlags(argv);
+  const { quiet, eigenvalueCount, path, ...config } = await configFromFlags(argv);
   let lastReport = 0;
-  const result = runNtkExperiment(config, (p) => {
-    const now = Date.now();
-    if (quiet || (now - lastReport < 2000 && p.done !== p.total)) return;
-    lastReport = now;
-    process.stderr.write(`${p.phase}: ${p.done}/${p.total}\n`);
+  const tf = path === 'tfjs' ? await nodeTf() : null;
+  const result = await runNtkExperiment(config, {
+    trainer: tf ? (options) => trainNetworkTf(tf, options) : undefined,
+    onProgress: (p) => {
+      const now = Date.now();
+      if (quiet || (now - lastReport < 2000 && p.done !== p.total)) return;
+      lastReport = now;
+      process.stderr.write(`${p.phase}: ${p.done}/${p.total}\n`);
+    },
   });
   const kernel = { ...result.kernel, eigenvalues: result.kernel.eigenvalues.slice(0, eigenvalueCount) };
   return { kernel, network: result.network, ...(result.rates ? { rates: result.rates } : {}) };

@@ -2,7 +2,7 @@ import type { ProgressCallback } from '../progress.ts';
 import { symmetricEigenvalues } from './eigen.ts';
 import { ntkMatrix } from './kernel.ts';
 import { runKernelGd, type CurvePoint } from './kernelGd.ts';
-import { initNetwork, trainNetwork } from './network.ts';
+import { initNetwork, trainNetwork, type NetworkTrainer } from './network.ts';
 import { fitLogLog, type RateFit } from './rates.ts';
 import { sampleSphere, type SphereLaw } from './sphere.ts';
 import { criticalRadius, oracleStoppingTime, stoppingTime } from './stopping.ts';
@@ -23,6 +23,7 @@ export interface NtkConfig {
   checkpoints: number[]; // steps at which curves are always recorded
   seed: number;
   data?: NtkData; // the user's own data instead of (ns, d, law, target)
+  drawn?: number[]; // target 'drawn' (d = 2): y at the angles of drawnTarget.ts
 }
 
 export const NTK_DEFAULTS: NtkConfig = {
@@ -89,6 +90,8 @@ export interface NtkResult {
   network: NetworkReport[];
   sizes: SizeReport[];
   rates?: RatesReport;
+  /** Where the run was computed, for the page ("network: tfjs wasm · SIMD …"). */
+  compute?: string;
 }
 
 /** Steps at which curves are recorded: the checkpoints, ~40 log-spaced steps, and the stopping times. */
@@ -112,13 +115,20 @@ function relativeDistance(a: Float64Array, b: Float64Array): number {
 function makeData(config: NtkConfig, n: number): NtkData {
   if (config.data) return config.data;
   const { d, law, target, sigma, nTest, seed } = config;
-  const f = makeTarget(target, d, 7 + seed);
+  const f = makeTarget(target, d, 7 + seed, config.drawn);
   const train = sampleSphere({ n, d, law, seed: 1000 + seed, shapeSeed: 12345 + seed });
   const test = sampleSphere({ n: nTest, d, law, seed: 2000 + seed, shapeSeed: 12345 + seed });
   return { d, x: train.x, y: addNoise(evaluateTarget(f, train), sigma, 3000 + seed), xTest: test.x, yTest: evaluateTarget(f, test) };
 }
 
-export function runSize(config: NtkConfig, n: number, onProgress?: ProgressCallback, label = ''): SizeReport {
+/** How a run is carried out: the network trainer (default: the typed-array CPU reference) and progress. */
+export interface RunOptions {
+  onProgress?: ProgressCallback;
+  trainer?: NetworkTrainer;
+}
+
+export async function runSize(config: NtkConfig, n: number, options: RunOptions = {}, label = ''): Promise<SizeReport> {
+  const { onProgress, trainer = trainNetwork } = options;
   const data = makeData(config, n);
   const nTrain = data.y.length;
   const { eta, steps, sigma } = config;
@@ -140,9 +150,10 @@ export function runSize(config: NtkConfig, n: number, onProgress?: ProgressCallb
     eigenvalues: Array.from(eigenvalues),
   };
   const networkPredictions: Float64Array[] = [];
-  const network = config.widths.map((m, w) => {
+  const network: NetworkReport[] = [];
+  for (const [w, m] of config.widths.entries()) {
     const net = initNetwork({ m, d: data.d, seed: 100 + config.seed * 1000 + w });
-    const run = trainNetwork({
+    const run = await trainer({
       net,
       x: data.x,
       y: data.y,
@@ -157,7 +168,7 @@ export function runSize(config: NtkConfig, n: number, onProgress?: ProgressCallb
     networkPredictions.push(run.testPredictions);
     const atStop = stopStep === null ? undefined : run.testPredictionsAt(stopStep);
     const kernelAtStop = stopStep === null ? undefined : kernelRun.testPredictionsAt(stopStep);
-    return {
+    network.push({
       m,
       curve: run.curve,
       distanceToKernel: relativeDistance(run.testPredictions, kernelRun.testPredictions),
@@ -166,8 +177,8 @@ export function runSize(config: NtkConfig, n: number, onProgress?: ProgressCallb
       oracleStoppingTime: oracleStoppingTime(run.curve),
       relativeWeightMovement: run.relativeWeightMovement,
       maxNeuronMovement: run.maxNeuronMovement,
-    };
-  });
+    });
+  }
   const circle =
     data.d === 2
       ? {
@@ -209,6 +220,9 @@ export function checkNtkConfig(config: NtkConfig): NtkConfig {
     if (!Number.isInteger(config.d) || config.d < 2 || config.d > 10) throw bad(`d must be an integer in 2…10, got ${config.d}`);
     for (const n of config.ns) if (!Number.isInteger(n) || n < 2) throw bad(`every n must be an integer ≥ 2, got ${n}`);
     if (config.ns.length === 0) throw bad('give at least one n');
+    if (config.target === 'drawn' && config.d !== 2) throw bad(`the drawn target lives on the circle: it needs d = 2, got d = ${config.d}`);
+    if (config.target === 'drawn' && (config.drawn?.length ?? 0) < 2) throw bad('the drawn target needs the drawn values (--draw on the command line)');
+    if (config.drawn?.some((v) => !Number.isFinite(v))) throw bad('the drawn values must be finite numbers');
   }
   for (const m of config.widths) if (!Number.isInteger(m) || m < 2 || m % 2 !== 0 || m > 65536) throw bad(`every width m must be an even integer in 2…65536, got ${m}`);
   if (!(config.eta > 0)) throw bad(`η must be > 0, got ${config.eta}`);
@@ -217,10 +231,11 @@ export function checkNtkConfig(config: NtkConfig): NtkConfig {
   return config;
 }
 
-export function runNtkExperiment(config: NtkConfig, onProgress?: ProgressCallback): NtkResult {
+export async function runNtkExperiment(config: NtkConfig, options: RunOptions = {}): Promise<NtkResult> {
   checkNtkConfig(config);
   const ns = config.data ? [config.data.y.length] : config.ns;
-  const sizes = ns.map((n) => runSize(config, n, onProgress, ns.length > 1 ? `, n=${n}` : ''));
+  const sizes: SizeReport[] = [];
+  for (const n of ns) sizes.push(await runSize(config, n, options, ns.length > 1 ? `, n=${n}` : ''));
   const last = sizes[sizes.length - 1];
   return { kernel: last.kernel, network: last.network, sizes, rates: sizes.length > 1 ? ratesFrom(sizes, config.widths) : undefined };
 }

@@ -1,5 +1,6 @@
 export * from './sphere.ts';
 export * from './targets.ts';
+export * from './drawnTarget.ts';
 export * from './kernel.ts';
 export * from './kernelGd.ts';
 export * from './network.ts';

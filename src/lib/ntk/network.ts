@@ -115,7 +115,7 @@ export interface NetworkRun {
   net: TwoLayerNet;
 }
 
-export function trainNetwork(options: {
+export interface TrainNetworkOptions {
   net: TwoLayerNet; // trained in place
   x: Float64Array; // [n, d]
   y: Float64Array; // [n]
@@ -126,7 +126,12 @@ export function trainNetwork(options: {
   evalSteps: readonly number[]; // test risk recorded at these steps (0..steps)
   keepSteps?: readonly number[]; // test predictions kept at these steps
   onStep?: (step: number) => void; // progress; may throw Cancelled
-}): NetworkRun {
+}
+
+/** Trains a network: `trainNetwork` (CPU reference, f64) or `trainNetworkTf` (tfjs, f32). */
+export type NetworkTrainer = (options: TrainNetworkOptions) => NetworkRun | Promise<NetworkRun>;
+
+export function trainNetwork(options: TrainNetworkOptions): NetworkRun {
   const { net, x, y, xTest, yTest, eta, steps } = options;
   const n = y.length;
   const w0 = net.w.slice();

@@ -1,4 +1,5 @@
 import { InputError } from '../errors.ts';
+import { decodeDrawn, encodeDrawn } from './drawnTarget.ts';
 import { NTK_DEFAULTS, checkNtkConfig, type NtkConfig } from './experiment.ts';
 import { SPHERE_LAWS, type SphereLaw } from './sphere.ts';
 import { TARGET_NAMES, type TargetName } from './targets.ts';
@@ -54,6 +55,7 @@ export function configFromParams(params: URLSearchParams): NtkConfig {
     steps,
     checkpoints: [1, 10, 100, 1000].filter((c) => c < steps).concat(steps),
     seed: get('seed') ? number(get('seed')!, 'seed') : base.seed,
+    ...(get('draw') ? { drawn: decodeDrawn(get('draw')!) } : {}),
   };
   try {
     return checkNtkConfig(config);
@@ -64,6 +66,7 @@ export function configFromParams(params: URLSearchParams): NtkConfig {
 
 export function paramsFromConfig(config: NtkConfig): Record<string, string | number> {
   return {
+    ...(config.target === 'drawn' && config.drawn ? { draw: encodeDrawn(config.drawn) } : {}),
     n: config.ns.join(','),
     d: config.d,
     law: config.law,

@@ -1,4 +1,5 @@
 import { Rng } from '../util/random.ts';
+import { drawnTarget } from './drawnTarget.ts';
 import type { SpherePoints } from './sphere.ts';
 
 /**
@@ -8,14 +9,15 @@ import type { SpherePoints } from './sphere.ts';
  *   cosine:    f*(x) = cos(π⟨v,x⟩)                         (analytic, even)
  *   rough:     f*(x) = sign(⟨v,x⟩)·|⟨v,x⟩|^β, β = 0.4       (Hölder-β at the equator ⟨v,x⟩ = 0)
  *   harmonics: f*(x) = Σ_{k=1..4} c_k P_k(⟨v_k,x⟩)          (zonal spherical harmonics of degree k)
+ *   drawn:     f*(x) = the user's curve y(θ) (d = 2 only; drawnTarget.ts)
  * P_k is the Gegenbauer polynomial C_k^{(d−2)/2} (Chebyshev T_k when d = 2), which makes
  * x ↦ P_k(⟨v,x⟩) a spherical harmonic of degree k on S^{d−1}.
  * Note: the bias-free ReLU NTK has zero eigenvalues on the odd harmonics of degree ≥ 3, so the odd
  * targets (smooth, rough, the k = 3 term) keep a part neither the kernel nor the network can learn;
  * `cosine` is even and lies wholly in the span the kernel reaches.
  */
-export type TargetName = 'smooth' | 'cosine' | 'rough' | 'harmonics';
-export const TARGET_NAMES: readonly TargetName[] = ['smooth', 'cosine', 'rough', 'harmonics'];
+export type TargetName = 'smooth' | 'cosine' | 'rough' | 'harmonics' | 'drawn';
+export const TARGET_NAMES: readonly TargetName[] = ['smooth', 'cosine', 'rough', 'harmonics', 'drawn'];
 export const HOLDER_EXPONENT = 0.4;
 
 /** Gegenbauer C_k^λ(t) by its three-term recurrence; λ = 0 gives Chebyshev T_k. */
@@ -34,7 +36,12 @@ export function gegenbauer(k: number, lambda: number, t: number): number {
 
 export type Target = (x: Float64Array, offset: number) => number;
 
-export function makeTarget(name: TargetName, d: number, seed = 7): Target {
+/** `drawn` (the knots of drawnTarget.ts) is used by the `drawn` target only. */
+export function makeTarget(name: TargetName, d: number, seed = 7, drawn?: readonly number[]): Target {
+  if (name === 'drawn') {
+    if (d !== 2 || !drawn) throw new RangeError('the drawn target needs d = 2 and the drawn values');
+    return drawnTarget(drawn);
+  }
   const rng = new Rng(seed);
   const direction = () => {
     const v = new Float64Array(d);

@@ -4,6 +4,7 @@ import type { Progress } from '../../lib/progress.ts';
 import { WorkerHandle, type RunningJob } from '../../workers/client.ts';
 import type { NtkApi } from '../../workers/ntk.worker.ts';
 import type { Router } from '../router.svelte.ts';
+import { backendOverride } from '../shared/computeInfo.svelte.ts';
 import { RunArchive, newRunId } from '../shared/runArchive.ts';
 
 /** A finished run as kept in IndexedDB. */
@@ -63,7 +64,7 @@ export class NtkState {
     this.error = undefined;
     this.progress = undefined;
     const config = $state.snapshot(this.config) as NtkConfig;
-    const job = this.worker.run((api, port) => api.run(config, port), (progress) => (this.progress = progress));
+    const job = this.worker.run((api, port) => api.run(config, backendOverride(), port), (progress) => (this.progress = progress));
     this.job = job;
     try {
       const result = await job.result;
