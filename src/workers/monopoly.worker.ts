@@ -6,11 +6,12 @@ import {
 import { checkSettings, remainingIterations, type MonopolyPageResult, type MonopolySettings } from '../lib/monopoly/pageJob.ts';
 import type { Houses } from '../lib/monopoly/types.ts';
 import { exposeWorker, runJob, transferResult, type JobPort } from './job.ts';
+import { webWorkerMapper } from './monopolyShards.ts';
 
 /**
  * The facility-pricing page's worker: reads the CSVs, builds the city graph, fits the Monopoly model
- * and the baselines (the map step runs in this worker, over shards in turn — not over several workers),
- * and keeps the last fits so the page can explain a house or ask "what if" without sending the graph.
+ * and the baselines (the map step over `settings.workers` nested Web Workers, or over shards in turn in
+ * this worker when it is 1), and keeps the last fits so the page can explain a house or ask "what if" without sending the graph.
  */
 export type CitySource = { kind: 'url'; houses: string; facilities: string; name: string } | { kind: 'text'; houses: string; facilities: string; name: string };
 
@@ -54,14 +55,21 @@ const api = {
       // Houses without a price are valued, never trained on or scored.
       const role = Uint8Array.from(test, (t, i) => (Number.isFinite(houses.price[i]) ? t : 2));
       job.progress({ phase: 'Graph', done: 0, total: 1, message: `${houses.ids.length} houses, ${facilities.ids.length} facilities` });
-      const estimate = { ...ESTIMATE_DEFAULTS, lambda: settings.lambda };
+      // Four shards whatever the worker count (≤ 4), so the sums — and the fit — do not depend on it.
+      const estimate = { ...ESTIMATE_DEFAULTS, lambda: settings.lambda, shards: Math.max(ESTIMATE_DEFAULTS.shards, settings.workers) };
+      let pool: { close(): void } | undefined;
       const history: { iteration: number; loss: number; gamma: number; seconds: number }[] = [];
       const result = await runMonopolyJob({
         houses, facilities, role,
         graph: { radiusM: settings.radiusM, tauM: settings.tauM, maxHouseNeighbours: settings.maxHouseNeighbours },
         estimate,
-        mapper: (problem) => {
-          job.progress({ phase: 'Fitting', done: 0, total: 4, message: `${problem.trainIndex.length} training houses` });
+        mapper: async (problem) => {
+          job.progress({ phase: 'Fitting', done: 0, total: 4, message: `${problem.trainIndex.length} training houses, ${settings.workers} worker${settings.workers > 1 ? 's' : ''}` });
+          if (settings.workers > 1) {
+            const mapper = await webWorkerMapper(problem, settings.workers, job.cancel);
+            pool = mapper;
+            return mapper;
+          }
           // Shards in turn, with a cancel check between them (one iteration is three map passes).
           return {
             map: async (shards, task) => shards.map((shard) => {
@@ -77,7 +85,7 @@ const api = {
           if (left <= 1) job.progress({ phase: 'Baselines', done: 0, total: 1 });
         },
         cancel: job.cancel,
-      });
+      }).finally(() => pool?.close());
       job.progress({ phase: 'Baselines', done: 1, total: 1 });
       kept.set(runId, { problem: result.problem, fit: result.fit, houses, settings });
       while (kept.size > KEEP) kept.delete(kept.keys().next().value!);

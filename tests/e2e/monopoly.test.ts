@@ -12,6 +12,7 @@ afterAll(async () => {
 });
 
 describe('/facility-pricing', () => {
+  let metricsOnTwoWorkers = '';
   it('runs the default job, explains a clicked house and answers "what if"', async () => {
     const { page, consoleErrors, foreignRequests } = await openPage(site, '/facility-pricing');
     const clicked = Date.now();
@@ -23,7 +24,9 @@ describe('/facility-pricing', () => {
     expect(summary).toContain('21613 houses');
     console.info(`default job, Run click to result on screen ${wallSeconds.toFixed(1)} s: ${summary}`);
     expect(summary).toMatch(/converged after \d+ iterations/);
+    expect(summary).toContain('on 2 workers');
     const table = await result.locator('table').first().textContent();
+    metricsOnTwoWorkers = table ?? '';
     for (const method of ['monopoly', 'ols', 'ols+distance', 'knn']) expect(table).toContain(method);
     expect(await result.locator('figure svg path[fill="none"]').count()).toBeGreaterThanOrEqual(2);
     expect(await page.getByText('Saved runs (1)').count()).toBe(1);
@@ -71,6 +74,17 @@ describe('/facility-pricing', () => {
     expect(consoleErrors).toEqual([]);
     expect(foreignRequests).toEqual([]);
     await page.close();
+  });
+
+  it('fits the same model with the map step in one worker as over two Web Workers', async () => {
+    expect(metricsOnTwoWorkers).not.toBe('');
+    const { page, consoleErrors } = await openPage(site, '/facility-pricing?workers=1');
+    await page.getByTestId('run').click();
+    const result = page.getByTestId('monopoly-result');
+    await result.waitFor({ timeout: 240_000 });
+    expect(await page.getByTestId('monopoly-summary').textContent()).toContain('on 1 worker,');
+    expect(await result.locator('table').first().textContent()).toBe(metricsOnTwoWorkers);
+    expect(consoleErrors).toEqual([]);
   });
 
   it('names the row and column of a bad cell in a dropped houses CSV', async () => {

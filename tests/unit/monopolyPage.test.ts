@@ -3,7 +3,7 @@ import { PAGE_DEFAULTS, paramsFromSettings, remainingIterations, settingsFromPar
 
 describe('facility-pricing page settings', () => {
   it('round-trips through URL parameters', () => {
-    const settings = { ...PAGE_DEFAULTS, split: 'spatial' as const, seed: 3, radiusM: 1500, lambda: 0.5 };
+    const settings = { ...PAGE_DEFAULTS, split: 'spatial' as const, seed: 3, radiusM: 1500, lambda: 0.5, workers: 4 };
     const params = new URLSearchParams(Object.entries(paramsFromSettings(settings)).map(([k, v]) => [k, String(v)]));
     expect(settingsFromParams(params)).toEqual(settings);
     expect(settingsFromParams(new URLSearchParams())).toEqual(PAGE_DEFAULTS);
@@ -13,6 +13,8 @@ describe('facility-pricing page settings', () => {
     expect(() => settingsFromParams(new URLSearchParams('tauM=abc'))).toThrow(/tauM/);
     expect(() => settingsFromParams(new URLSearchParams('split=diagonal'))).toThrow(/split/);
     expect(() => settingsFromParams(new URLSearchParams('testFraction=1.5'))).toThrow(/testFraction/);
+    expect(() => settingsFromParams(new URLSearchParams('workers=0'))).toThrow(/workers/);
+    expect(() => settingsFromParams(new URLSearchParams('workers=2.5'))).toThrow(/workers/);
   });
 });
 

@@ -13,11 +13,16 @@ export interface MonopolySettings {
   tauM: number;
   lambda: number;
   maxHouseNeighbours: number;
+  /** Web Workers the map step runs on (the fit is the same for any count up to the 4 shards). */
+  workers: number;
 }
 
-export const PAGE_DEFAULTS: MonopolySettings = { split: 'random', seed: 0, testFraction: 0.2, radiusM: 2000, tauM: 1000, lambda: 1, maxHouseNeighbours: 50 };
+export const PAGE_DEFAULTS: MonopolySettings = { split: 'random', seed: 0, testFraction: 0.2, radiusM: 2000, tauM: 1000, lambda: 1, maxHouseNeighbours: 50, workers: 2 };
 
-const NUMERIC = ['seed', 'testFraction', 'radiusM', 'tauM', 'lambda', 'maxHouseNeighbours'] as const;
+const NUMERIC = ['seed', 'testFraction', 'radiusM', 'tauM', 'lambda', 'maxHouseNeighbours', 'workers'] as const;
+
+/** Most shard workers the page starts. */
+export const MAX_WORKERS = 8;
 
 export function checkSettings(settings: MonopolySettings): MonopolySettings {
   if (settings.split !== 'random' && settings.split !== 'spatial') throw new InputError(`split must be random or spatial, got "${String(settings.split)}"`);
@@ -26,6 +31,7 @@ export function checkSettings(settings: MonopolySettings): MonopolySettings {
   if (!(settings.radiusM > 0 && settings.tauM > 0)) throw new InputError('radiusM and tauM must be > 0');
   if (!(settings.lambda >= 0)) throw new InputError(`lambda must be ≥ 0, got ${settings.lambda}`);
   if (!(Number.isInteger(settings.maxHouseNeighbours) && settings.maxHouseNeighbours >= 1)) throw new InputError('maxHouseNeighbours must be a whole number ≥ 1');
+  if (!(Number.isInteger(settings.workers) && settings.workers >= 1 && settings.workers <= MAX_WORKERS)) throw new InputError(`workers must be a whole number from 1 to ${MAX_WORKERS}, got ${settings.workers}`);
   return settings;
 }
 
