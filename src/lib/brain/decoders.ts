@@ -11,8 +11,8 @@ import type { Sheet } from './sheet.ts';
  *   cnn:          the sheet as an image [H, W, 1] → conv 5×5/2 (8) → ReLU → conv 3×3/2 (16) → ReLU → dense
  *                 (a 1-D strip uses 1×9/4 and 1×5/4 kernels)
  *   transformer:  the sheet cut into 4×4 patches (16-voxel runs on a strip) → linear patch embedding (D = 32)
- *                 + learned positions → one pre-LN block (2-head self-attention, MLP 64) → mean over
- *                 patches → LN → dense
+ *                 + learned positions → one pre-LN block (2-head self-attention, MLP 64) → LN → the
+ *                 tokens flattened → dense
  */
 export type Tf = typeof TfCore;
 export type Arch = 'mlp' | 'cnn' | 'transformer';
@@ -130,7 +130,7 @@ function initialParams(spec: DecoderSpec): ParamValues {
     m2b: zeros([D]),
     lnfg: ones([D]),
     lnfb: zeros([D]),
-    out: glorot(rng, D, d, [D, d]),
+    out: glorot(rng, tokens * D, d, [tokens * D, d]),
     outBias: zeros([d]),
   };
 }
@@ -170,8 +170,10 @@ function forward(tf: Tf, spec: DecoderSpec, p: Record<string, TfCore.Variable>, 
   const b = tf.reshape(layerNorm(tf, h, p.ln2g, p.ln2b), [batch * tokens, D]);
   const mlp = tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(b, p.m1), p.m1b)), p.m2), p.m2b); // [B·T, D]
   h = tf.add(h, tf.reshape(mlp, [batch, tokens, D]));
-  const pooled = layerNorm(tf, tf.mean(h, 1), p.lnfg, p.lnfb); // [B, D]
-  return tf.add(tf.matMul(pooled, p.out), p.outBias) as TfCore.Tensor2D; // [B, d]
+  // Flattened, not mean-pooled: with one shared patch embedding a mean over patches would keep only the
+  // patches' sum and lose where on the sheet a response was.
+  const flat = tf.reshape(layerNorm(tf, h, p.lnfg, p.lnfb), [batch, tokens * D]); // [B, T·D]
+  return tf.add(tf.matMul(flat, p.out), p.outBias) as TfCore.Tensor2D; // [B, d]
 }
 
 /** A trainable variable that owns `initial`'s data (the tensor handle itself is released). */
