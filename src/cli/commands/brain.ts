@@ -142,7 +142,7 @@ export async function run(argv: string[]) {
       const now = Date.now();
       if (flags.quiet || (now - lastReport < 2000 && p.done !== p.total)) return;
       lastReport = now;
-      process.stderr.write(`${p.phase}: ${p.done}/${p.total}\n`);
+      process.stderr.write(`${p.phase}${p.message ? ` (${p.message})` : ''}: ${p.done}/${p.total}\n`);
     },
   });
   return summarise(result, flags.details);

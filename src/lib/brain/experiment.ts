@@ -264,7 +264,8 @@ export async function runBrainExperiment(tf: Tf, config: BrainConfig, source: Br
   const perArchSeed = sizes.length * config.steps + fineTuneCount * (config.fineTuneSteps + config.steps);
   const total = config.seeds.length * config.archs.length * perArchSeed;
   let done = 0;
-  const report = (phase: string) => options.onProgress?.({ phase, done, total });
+  // One phase for all decoder training, so the ETA covers the whole job; the message says which run is on.
+  const report = (message: string) => options.onProgress?.({ phase: 'training decoders', done, total, message });
   const accuracy = new Map<string, { seed: number; top1: number; top5: number }[]>();
   const similarity: SimilarityReport[] = config.archs.map((arch) => ({ arch, trainSubjects: largest, points: [], top1: pearson([], []), top5: pearson([], []) }));
   const fineTune: FineTuneRow[] = [];
