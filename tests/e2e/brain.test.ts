@@ -43,6 +43,17 @@ describe('/brain-decoding', () => {
     await page.close();
   });
 
+  it('cancels a running job and stays usable', async () => {
+    const { page, consoleErrors } = await openPage(site, '/brain-decoding?subjects=1&steps=5000&ft=0&side=16');
+    await page.getByTestId('run').click();
+    await page.getByTestId('progress').waitFor({ timeout: 60_000 });
+    await page.getByTestId('cancel').click();
+    await expect.poll(() => page.getByTestId('run').isEnabled(), { timeout: 60_000 }).toBe(true);
+    expect(await page.getByTestId('error-banner').count()).toBe(0);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
   it('names a bad link setting in the error banner and keeps working', async () => {
     const { page } = await openPage(site, '/brain-decoding?arch=rnn');
     await expect.poll(() => page.getByTestId('error-banner').textContent(), { timeout: 30_000 }).toContain('arch');

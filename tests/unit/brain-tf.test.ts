@@ -4,6 +4,7 @@ import { trainAndEncode } from '../../src/lib/brain/encoder.ts';
 import { BRAIN_DEFAULTS, runBrainExperiment, type BrainConfig } from '../../src/lib/brain/experiment.ts';
 import { SIMULATOR_DEFAULTS, simulateSubjects } from '../../src/lib/brain/simulator.ts';
 import { contrastiveLoss } from '../../src/lib/brain/train.ts';
+import { Cancelled } from '../../src/lib/errors.ts';
 import { nodeTf } from '../../src/lib/opt/cpu/nodeTf.ts';
 import { registerWasmConvFilterGrad } from '../../src/lib/train/wasmConvFilterGrad.ts';
 import { Rng } from '../../src/lib/util/random.ts';
@@ -88,6 +89,14 @@ describe('the experiment on a small simulated set', () => {
     expect(result.nWay).toBe(20);
     // ρ = 1, little noise: the MLP decodes unseen subjects far above the 5 % chance.
     expect(result.curve[1].top1).toBeGreaterThan(0.3);
+  });
+  it('stops when the progress callback throws (how the worker cancels)', async () => {
+    let calls = 0;
+    const onProgress = () => {
+      if (++calls === 5) throw new Cancelled();
+    };
+    await expect(runBrainExperiment(tf, config, { kind: 'data', dataset: dataset(1) }, { onProgress })).rejects.toBeInstanceOf(Cancelled);
+    expect(calls).toBe(5);
   });
   it('refuses more subjects than the data holds', async () => {
     await expect(runBrainExperiment(tf, { ...config, subjects: [4] }, { kind: 'data', dataset: dataset(1) })).rejects.toThrow(/need 6 subjects, the data has 5/);
