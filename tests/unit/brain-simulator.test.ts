@@ -78,6 +78,13 @@ describe('brain simulator', () => {
     expect(aligned).toBeCloseTo(1, 5);
     expect(shifted).toBeLessThan(0.9);
   });
+  it('keeps each subject’s noise-free map of feature 1, identical for all subjects at ρ = 1', () => {
+    const same = simulateSubjects(features, n, d, config({ similarity: 1 }));
+    expect(same.subjects[0].encodingMap).toHaveLength(256);
+    expect(same.subjects[4].encodingMap).toEqual(same.subjects[0].encodingMap);
+    const apart = simulateSubjects(features, n, d, config({ similarity: 0 }));
+    expect(apart.subjects[4].encodingMap).not.toEqual(apart.subjects[0].encodingMap);
+  });
   it('refuses a similarity outside [0, 1]', () => {
     expect(() => subjectMaps(config({ similarity: 1.2 }), d)).toThrow(/similarity ρ must be in \[0, 1\]/);
   });

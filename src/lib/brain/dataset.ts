@@ -12,6 +12,8 @@ export interface BrainSubject {
   /** Simulated subjects only: the cluster they belong to and their noise level σ_s. */
   cluster?: number;
   noise?: number;
+  /** Simulated subjects only: the noise-free map of feature 1, column 1 of A_s [V] (for the page's voxel maps). */
+  encodingMap?: Float32Array;
 }
 
 export interface BrainDataset {

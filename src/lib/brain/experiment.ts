@@ -117,7 +117,8 @@ export interface BrainResult {
   similarity: SimilarityReport[];
   fineTune: FineTuneRow[];
   gallery: { arch: Arch; subject: string; items: GalleryItem[]; images: { index: number; pixels: number[] }[]; width: number; height: number } | null;
-  voxelMaps: { subject: string; cluster?: number; values: number[] }[];
+  /** A few subjects' z-scored responses to one test stimulus, and (simulated) their noise-free map of feature 1. */
+  voxelMaps: { subject: string; cluster?: number; values: number[]; encoding?: number[] }[];
   sheet: { width: number; height: number };
   nWay: number;
   encoder?: { lossStart: number; lossEnd: number; seconds: number };
@@ -287,6 +288,7 @@ export async function runBrainExperiment(tf: Tf, config: BrainConfig, source: Br
         subject: dataset.subjects[s].id + (held.includes(s) ? ' (held out)' : ''),
         cluster: dataset.subjects[s].cluster,
         values: Array.from(data.responses[s].subarray(stimulus * data.voxels, (stimulus + 1) * data.voxels)),
+        ...(dataset.subjects[s].encodingMap ? { encoding: Array.from(dataset.subjects[s].encodingMap!) } : {}),
       }));
     }
     for (const [a, arch] of config.archs.entries()) {

@@ -127,7 +127,8 @@ export function simulateSubjects(features: Float32Array, n: number, d: number, c
         responses[i * v + j] = g(u * scale) + noise[s] * rng.normal();
       }
     }
-    return { id: `S${s + 1}`, responses, cluster: clusters[s], noise: noise[s] };
+    const encodingMap = Float32Array.from({ length: v }, (_, j) => map[j * d]);
+    return { id: `S${s + 1}`, responses, cluster: clusters[s], noise: noise[s], encodingMap };
   });
   return { nStimuli: n, voxels: v, sheet: config.sheet, featureDim: d, features, subjects };
 }
