@@ -25,9 +25,9 @@ describe('/brain-decoding', () => {
     expect(await rows.last().textContent()).toContain('16');
     expect(await rows.first().textContent()).toContain('1.0 % / 5.0 %');
     expect(await result.getByTestId('brain-finetune').locator('tbody tr').count()).toBe(1);
-    // 6 gallery rows of the seen digit and its top-5, and 4 voxel maps.
+    // 6 gallery rows of the seen digit and its top-5, and 4 subjects' voxel maps (two each).
     expect(await result.getByTestId('brain-gallery').locator('.row').count()).toBe(6);
-    expect(await result.locator('.maps canvas').count()).toBe(4);
+    expect(await result.locator('.maps canvas').count()).toBe(8); // responses and noise-free maps
     // The curve and the similarity scatter.
     expect(await result.locator('figure svg').count()).toBeGreaterThanOrEqual(2);
     expect(await page.getByTestId('compute').textContent()).toContain('tfjs wasm');
@@ -40,6 +40,18 @@ describe('/brain-decoding', () => {
     await screenshot(page, 'brain-decoding');
     expect(consoleErrors).toEqual([]);
     expect(foreignRequests).toEqual([]);
+    await page.close();
+  });
+
+  it('trains all three decoders on tfjs-webgpu when ?backend=webgpu forces it (SwiftShader here)', async () => {
+    const { page, consoleErrors } = await openPage(site, '/brain-decoding?backend=webgpu&arch=mlp,cnn,transformer&subjects=1&held=1&nway=10&train=20&steps=3&ft=0&side=8&encSteps=3');
+    await page.getByTestId('run').click();
+    const result = page.getByTestId('brain-result');
+    await result.waitFor({ timeout: 240_000 });
+    expect(await page.getByTestId('compute').textContent()).toContain('tfjs webgpu');
+    const curve = await result.getByTestId('brain-curve').textContent();
+    for (const arch of ['mlp', 'cnn', 'transformer']) expect(curve).toContain(arch);
+    expect(consoleErrors).toEqual([]);
     await page.close();
   });
 

@@ -13,7 +13,7 @@ import { registerWasmConvFilterGrad } from '../../lib/train/wasmConvFilterGrad.t
 /**
  * `npm run cli -- brain --subjects 1,4,16 --arch mlp|cnn|transformer[,…] --similarity 0.8 --seed 0`
  *   [--seeds 0,1,2] [--test-subjects 8 --clusters 4 --cluster-share 0.5 --noise 3 --noise-spread 0.5
- *   --side 32 --smoothness 1.5 --shift 0 --nonlinearity tanh --train-stimuli 500 --test-stimuli 100
+ *   --side 32 --smoothness 1.5 --shift 0 --nonlinearity tanh --train-stimuli 500 --test-stimuli 100 --encoder-steps 200
  *   --steps 300 --batch 64 --lr 0.001 --temperature 0.1 --fine-tune-subjects 2 --fine-tune-steps 100]
  *   [--features F.npy|csv --responses S1.npy,S2.npy,… [--sheet 32x32]] [--details] [--quiet]
  * Cross-subject decoding (docs/brain.md) on tfjs-wasm. Prints one JSON line:
@@ -38,6 +38,7 @@ const FLAGS = {
   'train-stimuli': BRAIN_DEFAULTS.trainStimuli,
   'test-stimuli': BRAIN_DEFAULTS.testStimuli,
   'feature-dim': BRAIN_DEFAULTS.featureDim,
+  'encoder-steps': BRAIN_DEFAULTS.encoderSteps,
   steps: BRAIN_DEFAULTS.steps,
   batch: BRAIN_DEFAULTS.batch,
   lr: BRAIN_DEFAULTS.learningRate,
@@ -100,6 +101,7 @@ export function configFromFlags(flags: ReturnType<typeof parseFlags<typeof FLAGS
     trainStimuli: flags['train-stimuli'],
     testStimuli: flags['test-stimuli'],
     featureDim: flags['feature-dim'],
+    encoderSteps: flags['encoder-steps'],
     steps: flags.steps,
     batch: flags.batch,
     learningRate: flags.lr,

@@ -34,6 +34,7 @@ export interface BrainConfig {
   trainStimuli: number;
   testStimuli: number; // N of the N-way retrieval
   featureDim: number;
+  encoderSteps: number; // Adam steps of the image autoencoder (cached per worker/process)
   // training
   steps: number;
   batch: number;
@@ -60,6 +61,7 @@ export const BRAIN_DEFAULTS: BrainConfig = {
   trainStimuli: 500,
   testStimuli: 100,
   featureDim: 32,
+  encoderSteps: 200,
   steps: 300,
   batch: 64,
   learningRate: 1e-3,
@@ -160,6 +162,7 @@ export function checkBrainConfig(config: BrainConfig, available?: { subjects: nu
   } else {
     if (!Number.isInteger(config.trainStimuli) || config.trainStimuli < 2) throw bad(`training stimuli must be an integer ≥ 2, got ${config.trainStimuli}`);
     if (!Number.isInteger(config.featureDim) || config.featureDim < 2 || config.featureDim > 256) throw bad(`feature dimension must be an integer in 2…256, got ${config.featureDim}`);
+    if (!Number.isInteger(config.encoderSteps) || config.encoderSteps < 1) throw bad(`encoder steps must be an integer ≥ 1, got ${config.encoderSteps}`);
     if (!NONLINEARITIES.includes(config.nonlinearity)) throw bad(`nonlinearity must be one of ${NONLINEARITIES.join(', ')}, got "${config.nonlinearity}"`);
     checkSimulatorConfig({ ...simulatorPart(config, 0), subjects: poolSize(config) + config.testSubjects });
   }
@@ -215,7 +218,7 @@ async function prepare(tf: Tf, config: BrainConfig, source: BrainSource, seed: n
   let encoder: BrainResult['encoder'];
   const rng = new Rng(0xb4a1 + 65537 * seed);
   if (source.kind === 'mnist') {
-    const options = { ...ENCODER_DEFAULTS, ...source.encoder, featureDim: config.featureDim };
+    const options = { ...ENCODER_DEFAULTS, ...source.encoder, featureDim: config.featureDim, steps: config.encoderSteps };
     const encoded = await encodeImagesCached(tf, source.images, options, onEncoderStep);
     encoder = { lossStart: encoded.lossStart, lossEnd: encoded.lossEnd, seconds: encoded.seconds };
     const n = config.trainStimuli + config.testStimuli;
@@ -277,7 +280,7 @@ export async function runBrainExperiment(tf: Tf, config: BrainConfig, source: Br
   let nWay = config.testStimuli;
 
   for (const seed of config.seeds) {
-    const prepared = await prepare(tf, config, source, seed, (step) => options.onProgress?.({ phase: 'training the image encoder', done: step, total: (source.kind === 'mnist' ? (source.encoder?.steps ?? ENCODER_DEFAULTS.steps) : 1) }));
+    const prepared = await prepare(tf, config, source, seed, (step) => options.onProgress?.({ phase: 'training the image encoder', done: step, total: config.encoderSteps }));
     encoder ??= prepared.encoder;
     const { dataset, data, pool, held, testStimuli, trainStimuli } = prepared;
     sheet = dataset.sheet;

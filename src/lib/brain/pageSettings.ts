@@ -33,6 +33,7 @@ const NUMBERS = {
   held: 'testSubjects',
   train: 'trainStimuli',
   nway: 'testStimuli',
+  encSteps: 'encoderSteps',
   steps: 'steps',
   batch: 'batch',
   lr: 'learningRate',
