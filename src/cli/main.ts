@@ -8,6 +8,7 @@ type Command = (argv: string[]) => Promise<unknown>;
 
 /** Commands by name; each module adds its own file under ./commands and one line here. */
 const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
+  brain: () => import('./commands/brain.ts'),
   calib: () => import('./commands/calib.ts'),
   export: () => import('./commands/export.ts'),
   gdbr: () => import('./commands/gdbr.ts'),

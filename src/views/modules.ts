@@ -88,8 +88,8 @@ export const MODULES: readonly ModuleEntry[] = [
     route: '/brain-decoding',
     title: 'Cross-subject brain decoding',
     summary: 'Decode stimuli from one subject’s brain signals with a model trained on others.',
-    ready: false,
-    planned: true,
+    ready: true,
+    load: () => import('./brain/BrainPage.svelte'),
   },
   {
     route: '/video-captioning',
