@@ -43,7 +43,7 @@ const CALIBRATION = randomCalibration(3, 64, 5);
 async function prunedEmbedded(method: (typeof PRUNE_METHODS)[number], sparsity: number, model?: CliModelWithTokenizer) {
   const opened = model ?? (await openCliModel('embedded'));
   const settings = { granularity: 'channel' as const };
-  const result = await pruneOptModel(opened.runtime, CALIBRATION, { method, sparsity, allocation: 'uniform', settings, kernels: await cpuPruneKernels(), measureError: true });
+  const result = await pruneOptModel(opened.runtime, CALIBRATION, { method, sparsity, allocation: 'uniform', settings, kernels: await cpuPruneKernels({ residual: true }), measureError: true });
   return { model: opened, result };
 }
 
@@ -143,7 +143,7 @@ describe('the fast CPU path (tfjs-wasm products) against the float64 twins', () 
       for (const refitBias of [false, true]) {
         const options = { dampingDelta: 0.01, refitBias };
         const exact = restoreCpu(input, options);
-        const fast = restoreBlocked(input, options, product, 64);
+        const fast = restoreBlocked(input, options, product, { block: 64, residual: true });
         expect(maxRelativeError(fast.weightKept, exact.weightKept)).toBeLessThan(1e-4);
         expect(maxRelativeError(fast.bias, exact.bias)).toBeLessThan(1e-4);
         expect(fast.relativeResidual).toBeLessThan(1e-4);

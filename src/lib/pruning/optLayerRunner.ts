@@ -1,7 +1,7 @@
 import { InputError } from '../errors.ts';
 import type { Activations, OptRuntime } from '../opt/runtime.ts';
 import type { Linear, OptLayerWeights } from '../opt/weights.ts';
-import type { LayerRunner, RunLayerOptions } from './layerRunner.ts';
+import type { LayerCapture, LayerRunner, RunLayerOptions } from './layerRunner.ts';
 import type { CoupledGroup, PrunableLayer } from './structure.ts';
 
 /**
@@ -59,13 +59,32 @@ export class OptLayerRunner<H> implements LayerRunner<Activations<H>, Float32Arr
     const capture = options.capture;
     const result = await this.runtime.layer(layer, hidden, { capture: { outProjInput: Boolean(capture?.outProjInput), fc2Input: Boolean(capture?.fc2Input) } });
     try {
-      const rows = hidden.batch * hidden.seqLen;
-      if (result.outProjInput) await capture?.outProjInput?.(await this.runtime.read(result.outProjInput), rows);
-      if (result.fc2Input) await capture?.fc2Input?.(await this.runtime.read(result.fc2Input), rows);
+      await this.deliver(result, capture, hidden.batch * hidden.seqLen);
     } finally {
       this.runtime.release(result.outProjInput, result.fc2Input);
     }
     return result.hidden;
+  }
+
+  /** The runtime's `captureInputs` where it has one (no fc2, no output), else the whole layer. */
+  async captureLayer(layer: number, hidden: Activations<H>, capture: LayerCapture<Float32Array>): Promise<void> {
+    if (!this.runtime.captureInputs) {
+      this.runtime.release(await this.runLayer(layer, hidden, { capture }));
+      return;
+    }
+    await this.install(layer, undefined);
+    const wanted = { outProjInput: Boolean(capture.outProjInput), fc2Input: Boolean(capture.fc2Input) };
+    const result = await this.runtime.captureInputs(layer, hidden, wanted);
+    try {
+      await this.deliver(result, capture, hidden.batch * hidden.seqLen);
+    } finally {
+      this.runtime.release(result.outProjInput, result.fc2Input);
+    }
+  }
+
+  private async deliver(result: { outProjInput?: Activations<H>; fc2Input?: Activations<H> }, capture: LayerCapture<Float32Array> | undefined, rows: number): Promise<void> {
+    if (result.outProjInput) await capture?.outProjInput?.(await this.runtime.read(result.outProjInput), rows);
+    if (result.fc2Input) await capture?.fc2Input?.(await this.runtime.read(result.fc2Input), rows);
   }
 
   release(hidden: Activations<H>): void {

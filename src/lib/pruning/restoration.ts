@@ -40,8 +40,8 @@ export interface RestorationResult {
   weightKept: Float32Array; // [dOut, |K|]
   bias: Float32Array; // [dOut]
   lambda: number;
-  /** ‖Z·A − M‖_F / ‖M‖_F of the solve Z·(G_KK + λI) = W_D·G_DK. */
-  relativeResidual: number;
+  /** ‖Z·A − M‖_F / ‖M‖_F of the solve Z·(G_KK + λI) = W_D·G_DK (absent where the solver was not asked for it). */
+  relativeResidual?: number;
   timingsMs: { assemble: number; factor: number; solve: number };
 }
 
@@ -102,22 +102,24 @@ export function assembleRestoration(input: RestorationInput, options: Restoratio
   const lambda = options.dampingDelta * meanDiagonal(gram, n, kept);
   const size = keptCount + (options.refitBias ? 1 : 0);
   if (dropped.length === 0) return { size, keptCount, dropped, lambda, a: new Float64Array(0), gramDK: new Float64Array(0), assembleMs: 0 };
-  const gramAt = (i: number, j: number): number => {
-    if (i < n && j < n) return gram[i * n + j];
-    if (i < n) return stats.colSum[i];
-    if (j < n) return stats.colSum[j];
-    return stats.tokens;
+  // Rows of G restricted to the augmented kept set: G[i, K], then (refitBias) colSum[i] for the constant column.
+  const gatherRow = (out: Float64Array, offset: number, i: number) => {
+    const row = i * n;
+    for (let c = 0; c < keptCount; c++) out[offset + c] = gram[row + kept[c]];
+    if (size > keptCount) out[offset + keptCount] = stats.colSum[i];
   };
-  const keptAugmented = Int32Array.from({ length: size }, (_, c) => (c < keptCount ? kept[c] : n));
   const a = new Float64Array(size * size); // G_KK + λI  [size, size]
-  for (let r = 0; r < size; r++) {
-    for (let c = 0; c < size; c++) a[r * size + c] = gramAt(keptAugmented[r], keptAugmented[c]);
-    if (r < keptCount) a[r * size + r] += lambda;
+  for (let r = 0; r < keptCount; r++) {
+    gatherRow(a, r * size, kept[r]);
+    a[r * size + r] += lambda;
+  }
+  if (size > keptCount) {
+    // The constant column's row: (colSum_K, T), undamped.
+    for (let c = 0; c < keptCount; c++) a[keptCount * size + c] = stats.colSum[kept[c]];
+    a[keptCount * size + keptCount] = stats.tokens;
   }
   const gramDK = new Float64Array(dropped.length * size); // G_{D,K}  [|D|, size]
-  dropped.forEach((d, p) => {
-    for (let c = 0; c < size; c++) gramDK[p * size + c] = gramAt(d, keptAugmented[c]);
-  });
+  dropped.forEach((d, p) => gatherRow(gramDK, p * size, d));
   return { size, keptCount, dropped, lambda, a, gramDK, assembleMs: performance.now() - started };
 }
 
