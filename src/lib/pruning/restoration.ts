@@ -102,25 +102,32 @@ export function assembleRestoration(input: RestorationInput, options: Restoratio
   const lambda = options.dampingDelta * meanDiagonal(gram, n, kept);
   const size = keptCount + (options.refitBias ? 1 : 0);
   if (dropped.length === 0) return { size, keptCount, dropped, lambda, a: new Float64Array(0), gramDK: new Float64Array(0), assembleMs: 0 };
-  // Rows of G restricted to the augmented kept set: G[i, K], then (refitBias) colSum[i] for the constant column.
-  const gatherRow = (out: Float64Array, offset: number, i: number) => {
-    const row = i * n;
-    for (let c = 0; c < keptCount; c++) out[offset + c] = gram[row + kept[c]];
-    if (size > keptCount) out[offset + keptCount] = stats.colSum[i];
-  };
   const a = new Float64Array(size * size); // G_KK + λI  [size, size]
-  for (let r = 0; r < keptCount; r++) {
-    gatherRow(a, r * size, kept[r]);
-    a[r * size + r] += lambda;
-  }
+  gatherGramRows(a, kept, { gram, colSum: stats.colSum, n, size });
+  for (let r = 0; r < keptCount; r++) a[r * size + r] += lambda;
   if (size > keptCount) {
     // The constant column's row: (colSum_K, T), undamped.
     for (let c = 0; c < keptCount; c++) a[keptCount * size + c] = stats.colSum[kept[c]];
     a[keptCount * size + keptCount] = stats.tokens;
   }
   const gramDK = new Float64Array(dropped.length * size); // G_{D,K}  [|D|, size]
-  dropped.forEach((d, p) => gatherRow(gramDK, p * size, d));
+  gatherGramRows(gramDK, dropped, { gram, colSum: stats.colSum, n, size }, kept);
   return { size, keptCount, dropped, lambda, a, gramDK, assembleMs: performance.now() - started };
+}
+
+/**
+ * out[p, :] = (G[rows[p], K], colSum[rows[p]]) for each p: rows of G restricted to the kept columns K
+ * (`kept`, default `rows` itself), then, when `size` has room, the constant column's entry.
+ */
+function gatherGramRows(out: Float64Array, rows: Int32Array, source: { gram: Float64Array; colSum: Float64Array; n: number; size: number }, kept: Int32Array = rows): void {
+  const { gram, colSum, n, size } = source;
+  const keptCount = kept.length;
+  for (let p = 0; p < rows.length; p++) {
+    const from = rows[p] * n;
+    const to = p * size;
+    for (let c = 0; c < keptCount; c++) out[to + c] = gram[from + kept[c]];
+    if (size > keptCount) out[to + keptCount] = colSum[rows[p]];
+  }
 }
 
 /** The result when nothing was dropped: W_K = W, the bias as it was. */
