@@ -72,6 +72,13 @@ export interface KvCache {
 export interface LayerOptions {
   capture?: LayerCaptures;
   cache?: KvCache;
+  /**
+   * CPU runtime only (others ignore it): out_proj's input [rows, vDim] for x, already computed — by a
+   * pruning pipeline's calibration pass on the same x, whose q/k/v differ from this layer's only by
+   * dropped value channels. The layer then skips q, k, v and attention. It must equal what the layer
+   * would compute; no KV cache with it.
+   */
+  attentionOutput?: Float32Array;
 }
 
 export interface OptRuntime<H = unknown> {

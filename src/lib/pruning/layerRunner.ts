@@ -39,6 +39,13 @@ export interface LayerRunner<Hidden, Activation = Float32Array> {
 export interface RunLayerOptions<Activation> {
   weights?: PrunableLayer;
   capture?: LayerCapture<Activation>;
+  /**
+   * With `weights`: the value channels (ascending) that `weights.attention` kept of the dense layer
+   * whose `captureLayer` ran last on this same input. A runner that kept that pass's attention output
+   * may reuse those columns of it (the producer rows are the dense ones, so they are equal) instead
+   * of recomputing q, k, v and attention.
+   */
+  attentionKept?: Int32Array;
 }
 
 export interface LayerCapture<Activation> {

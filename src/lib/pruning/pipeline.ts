@@ -16,7 +16,8 @@ import { keepCountFor, validateSparsity } from './topK.ts';
  *   1. calibrate  run layer l (dense) on every calibration window, streaming the inputs of out_proj and
  *                 fc2 into their statistics (X has passed through the already pruned layers < l);
  *   2. prune      score, select, restore/compensate and compact both coupled groups of layer l;
- *   3. propagate  run the pruned layer l on every window: these are layer l + 1's inputs.
+ *   3. propagate  run the pruned layer l on every window: these are layer l + 1's inputs (a runner may
+ *                 reuse step 1's attention output here: the pruned value channels are a subset of it).
  * as Wanda and SparseGPT do. Memory: the hidden states of all windows (carried between layers) plus
  * O(width²) statistics; activations are never kept. The model is never modified (see LayerRunner).
  */
@@ -176,7 +177,7 @@ export async function prune<Hidden, Activation = Float32Array>(
       t = performance.now();
       for (let w = 0; w < windows; w++) {
         await checkpoint(cancel);
-        const next = await runner.runLayer(l, hidden[w], { weights: result.layer });
+        const next = await runner.runLayer(l, hidden[w], { weights: result.layer, attentionKept: result.report.attention.kept });
         runner.release?.(hidden[w]);
         hidden[w] = next;
         done++;

@@ -112,12 +112,19 @@ export class CpuOptRuntime implements OptRuntime<Float32Array> {
     const preLn = config.doLayerNormBefore;
     const norm = (data: Float32Array, params: LayerNormParams) => this.normArray(data, rows, params);
 
-    // Self-attention block.
-    const attnIn = preLn ? norm(x.data, weights.selfAttnLayerNorm) : x.data;
-    const q = linearOnArray(tf, attnIn, rows, weights.qProj); // [N, H]
-    const k = linearOnArray(tf, attnIn, rows, weights.kProj); // [N, H]
-    const v = linearOnArray(tf, attnIn, rows, weights.vProj); // [N, vDim]
-    const context = this.attention(l, q, k, v, batch, seqLen, cache); // [N, vDim]
+    // Self-attention block (or its output as given: a pruning pass that already computed it).
+    const given = options.attentionOutput;
+    if (given && (cache || given.length !== rows * config.vDims[l])) {
+      throw new RangeError(`layer ${l}: a given attention output must be [${rows}, ${config.vDims[l]}] and comes without a KV cache`);
+    }
+    let context = given; // [N, vDim]
+    if (!context) {
+      const attnIn = preLn ? norm(x.data, weights.selfAttnLayerNorm) : x.data;
+      const q = linearOnArray(tf, attnIn, rows, weights.qProj); // [N, H]
+      const k = linearOnArray(tf, attnIn, rows, weights.kProj); // [N, H]
+      const v = linearOnArray(tf, attnIn, rows, weights.vProj); // [N, vDim]
+      context = this.attention(l, q, k, v, batch, seqLen, cache);
+    }
     if (capturesOnly && !options.capture?.fc2Input) return { hidden: x, outProjInput: options.capture?.outProjInput ? { data: context, batch, seqLen, width: config.vDims[l] } : undefined };
     let h = addInPlace(linearOnArray(tf, context, rows, weights.outProj), x.data); // [N, H]
     if (!preLn) h = norm(h, weights.selfAttnLayerNorm);
