@@ -9,7 +9,13 @@
  * which would take most of an hour on a laptop CPU). Peak memory is the process's maximum resident set
  * so far (it includes loading the model). "forward pruned" is the same pass on the pruned model (its
  * speed-up, or slow-down, over dense on this path). Flags: --methods fasp,wanda-sp --big-nsamples 8 --big-seqlen 512 --quick (embedded only).
+ *
+ * Phases: "calib fwd" runs the dense layers only as far as their consumers' inputs (no fc2), "gram"
+ * adds those inputs into the statistics (the blocked SYRK), "restore" is FASP's solve (no diagnostic
+ * residual), "propagate" runs the pruned layers. Wall seconds, and process CPU seconds beside them
+ * ("cpu"): on a machine shared with other jobs the CPU ratio is the steadier one.
  */
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { parseFlags } from '../src/cli/args.ts';
 import { openCliModel } from '../src/cli/commands/optModel.ts';
 import { cpuPruneKernels, loadCalibration } from '../src/cli/commands/pruneNode.ts';
@@ -30,6 +36,15 @@ const methods = flags.methods.split(',') as PruneMethodName[];
 
 const peakRssMiB = () => process.resourceUsage().maxRSS / 1024;
 
+/** Wall and process-CPU seconds of `run`. */
+async function timed<T>(run: () => Promise<T>): Promise<{ value: T; wall: number; cpu: number }> {
+  const wallStart = performance.now();
+  const cpuStart = process.cpuUsage();
+  const value = await run();
+  const cpu = process.cpuUsage(cpuStart);
+  return { value, wall: (performance.now() - wallStart) / 1000, cpu: (cpu.user + cpu.system) / 1e6 };
+}
+
 /** Embedding + every decoder layer over the calibration windows, batched as the pipeline batches them. */
 async function forwardSeconds<H>(runtime: OptRuntime<H>, calibration: PruneCalibration): Promise<number> {
   const started = performance.now();
@@ -49,12 +64,12 @@ async function forwardSeconds<H>(runtime: OptRuntime<H>, calibration: PruneCalib
 async function measure<H>(label: string, runtime: OptRuntime<H>, calibration: PruneCalibration): Promise<Row[]> {
   const kernels = await cpuPruneKernels();
   await forwardSeconds(runtime, { ...calibration, windows: calibration.windows.slice(0, 1) }); // warm-up
-  const forward = await forwardSeconds(runtime, calibration);
+  const forward = await timed(() => forwardSeconds(runtime, calibration));
   const snapshot = await DenseSnapshot.take(runtime);
   const rows: Row[] = [];
   for (const method of methods) {
     await snapshot.restore(runtime);
-    const result = await pruneOptModel(runtime, calibration, { method, sparsity: flags.sparsity, kernels });
+    const { value: result, cpu: pruneCpu } = await timed(() => pruneOptModel(runtime, calibration, { method, sparsity: flags.sparsity, kernels }));
     await forwardSeconds(runtime, { ...calibration, windows: calibration.windows.slice(0, 1) }); // warm-up of the new shapes
     const forwardPruned = await forwardSeconds(runtime, calibration);
     const t = result.timingsMs;
@@ -63,18 +78,20 @@ async function measure<H>(label: string, runtime: OptRuntime<H>, calibration: Pr
       model: label,
       method,
       'calib tokens': result.calibration.tokens,
-      'calibrate s': t.calibrate / 1000,
+      'calib fwd s': (t.calibrate - t.statistics) / 1000,
+      'gram s': t.statistics / 1000,
       'score+select s': (t.score + t.select) / 1000,
       'restore s': t.restore / 1000,
       'compact s': t.compact / 1000,
       'propagate s': (t.embed + t.propagate) / 1000,
       'prune s': prune,
-      'forward s': forward,
-      'prune / forward': prune / forward,
+      'forward s': forward.wall,
+      'prune / forward': prune / forward.wall,
+      'prune / forward cpu': pruneCpu / forward.cpu,
       'forward pruned s': forwardPruned,
       'peak RSS MiB': peakRssMiB(),
     });
-    process.stderr.write(`${label} ${method}: prune ${prune.toFixed(1)} s, forward ${forward.toFixed(1)} s, ratio ${(prune / forward).toFixed(2)}\n`);
+    process.stderr.write(`${label} ${method}: prune ${prune.toFixed(1)} s, forward ${forward.wall.toFixed(1)} s, ratio ${(prune / forward.wall).toFixed(2)} (cpu ${(pruneCpu / forward.cpu).toFixed(2)})\n`);
   }
   await snapshot.restore(runtime);
   return rows;
@@ -96,6 +113,9 @@ if (!flags.quick) {
   runtime.dispose();
 }
 
-console.log(`bench:prune — CPU path (tfjs-wasm, Node ${process.version}), s = ${flags.sparsity}, uniform; forward = embedding + decoder layers over the same calibration tokens`);
+// tfjs disables wasm threads under Node (WASM_HAS_MULTITHREAD_SUPPORT is false there, tfjs#3830): one thread.
+console.log(
+  `bench:prune — CPU path (tfjs-wasm, ${getThreadsCount()} thread(s), Node ${process.version}), s = ${flags.sparsity}, uniform; forward = embedding + decoder layers over the same calibration tokens`,
+);
 console.log(formatTable(rows));
 console.log(`\nwrote ${writeResults('prune', { sparsity: flags.sparsity, rows })}`);

@@ -186,7 +186,7 @@ describe('the restoration solve on the GPU against float64 (restoreCpu)', () => 
       expect(got.lambda).toBeCloseTo(want.lambda, 6);
       expect(maxRelativeError(got.weightKept, want.weightKept)).toBeLessThanOrEqual(1e-4);
       expect(maxRelativeError(got.bias, want.bias)).toBeLessThanOrEqual(1e-4);
-      console.info(`[pruningSolve] relative residual GPU ${got.relativeResidual.toExponential(2)}, CPU ${want.relativeResidual.toExponential(2)}`);
+      console.info(`[pruningSolve] relative residual GPU ${got.relativeResidual!.toExponential(2)}, CPU ${want.relativeResidual!.toExponential(2)}`);
       expect(got.relativeResidual).toBeLessThan(1e-3);
     });
   }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { parseOptConfig } from '../../src/lib/opt/config.ts';
 import { CpuOptRuntime } from '../../src/lib/opt/cpu/cpuRuntime.ts';
 import { nodeTf } from '../../src/lib/opt/cpu/nodeTf.ts';
 import { forwardHidden, sequenceLogits, windowNll } from '../../src/lib/opt/forward.ts';
+import { randomOptWeights } from '../../src/lib/opt/randomWeights.ts';
 import { nllFromLogits, referenceLogits } from '../../src/lib/opt/reference.ts';
 import { Rng } from '../../src/lib/util/random.ts';
 import { goldenError, loadGolden } from '../helpers/optFixtures.ts';
@@ -39,6 +41,40 @@ describe('the fast CPU path (tfjs-wasm)', () => {
       runtime.dispose();
     });
   }
+
+  it('windows longer than the attention query block (128) match the naive reference, whole and continued from a KV cache', async () => {
+    const tf = await nodeTf();
+    const config = parseOptConfig({ vocab_size: 53, max_position_embeddings: 300, ...VARIANTS['pruned widths, one head with no value channels'] });
+    const weights = randomOptWeights(config, new Rng(8));
+    const runtime = new CpuOptRuntime(tf, config, cloneWeights(weights));
+    const length = 290;
+    const sequences = [randomIds(rng, length, config.vocabSize), randomIds(rng, length, config.vocabSize)];
+    const want = sequences.map((ids) => referenceLogits(config, weights, ids));
+    const both = await windowNll(runtime, Int32Array.from(sequences.flatMap((ids) => [...ids])), { batch: 2, seqLen: length });
+    expect(closeness(both, [...nllFromLogits(want[0], sequences[0], config.vocabSize), ...nllFromLogits(want[1], sequences[1], config.vocabSize)])).toBeLessThanOrEqual(1e-4);
+    // A prompt of 200 (two blocks, the second partial), then 90 more tokens in one call against the cache.
+    const cache = runtime.createKvCache(1, length);
+    await forwardHidden(runtime, sequences[0].subarray(0, 200), { batch: 1, seqLen: 200, cache });
+    const rest = await forwardHidden(runtime, sequences[0].subarray(200), { batch: 1, seqLen: length - 200, positionOffset: 200, cache });
+    const restLogits = await runtime.logits(rest);
+    expect(closeness(restLogits, want[0].subarray(200 * config.vocabSize))).toBeLessThanOrEqual(1e-4);
+    runtime.dispose();
+  });
+
+  it('captureInputs gives the captures of the whole layer', async () => {
+    const tf = await nodeTf();
+    const { config, weights } = variant('pre-LN (125m-like)');
+    const runtime = new CpuOptRuntime(tf, config, weights);
+    const x = await runtime.embed(randomIds(rng, 12, config.vocabSize), { batch: 2, seqLen: 6 });
+    const whole = await runtime.layer(0, x, { capture: { outProjInput: true, fc2Input: true } });
+    const captured = await runtime.captureInputs(0, x, { outProjInput: true, fc2Input: true });
+    expect([...captured.outProjInput!.data]).toEqual([...whole.outProjInput!.data]);
+    expect([...captured.fc2Input!.data]).toEqual([...whole.fc2Input!.data]);
+    const attentionOnly = await runtime.captureInputs(0, x, { outProjInput: true });
+    expect(attentionOnly.fc2Input).toBeUndefined();
+    expect([...attentionOnly.outProjInput!.data]).toEqual([...whole.outProjInput!.data]);
+    runtime.dispose();
+  });
 
   it('a batch of windows gives the NLL of each window alone', async () => {
     const tf = await nodeTf();

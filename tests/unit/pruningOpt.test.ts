@@ -8,15 +8,19 @@ import { nodeTf } from '../../src/lib/opt/cpu/nodeTf.ts';
 import { sequenceLogits } from '../../src/lib/opt/forward.ts';
 import { Rng } from '../../src/lib/util/random.ts';
 import {
+  batchWindows,
   blockedCholesky,
   CalibrationStatsAccumulator,
   choleskyFactor,
   keepCountFor,
+  OptLayerRunner,
+  prune,
   PRUNE_METHODS,
   pruneOptModel,
   restoreBlocked,
   restoreCpu,
   selectTopColumns,
+  windowsPerBatch,
   type PruneCalibration,
 } from '../../src/lib/pruning/index.ts';
 import { tfDenseProduct } from '../../src/lib/pruning/tfDenseProduct.ts';
@@ -43,7 +47,7 @@ const CALIBRATION = randomCalibration(3, 64, 5);
 async function prunedEmbedded(method: (typeof PRUNE_METHODS)[number], sparsity: number, model?: CliModelWithTokenizer) {
   const opened = model ?? (await openCliModel('embedded'));
   const settings = { granularity: 'channel' as const };
-  const result = await pruneOptModel(opened.runtime, CALIBRATION, { method, sparsity, allocation: 'uniform', settings, kernels: await cpuPruneKernels(), measureError: true });
+  const result = await pruneOptModel(opened.runtime, CALIBRATION, { method, sparsity, allocation: 'uniform', settings, kernels: await cpuPruneKernels({ residual: true }), measureError: true });
   return { model: opened, result };
 }
 
@@ -104,6 +108,30 @@ describe('pruning the embedded OPT model', () => {
     }
   });
 
+  it("reusing the calibration pass's attention output in propagation keeps the channels and weights of a run that recomputes it", async () => {
+    const { runtime } = await openCliModel('embedded');
+    const kernels = await cpuPruneKernels();
+    const batches = batchWindows(CALIBRATION.windows, windowsPerBatch(CALIBRATION.seqLen));
+    const run = async (reuse: boolean) => {
+      const runner = new OptLayerRunner(runtime, CALIBRATION.seqLen);
+      // Without captureLayer the pipeline runs whole layers and nothing is kept for reuse.
+      if (!reuse) Object.assign(runner, { captureLayer: undefined });
+      try {
+        return await prune(runner, batches, { method: 'fasp', sparsity: 0.3, allocation: 'uniform', settings: { granularity: 'channel' }, stats: kernels.stats, solver: kernels.solver });
+      } finally {
+        await runner.restoreDense();
+      }
+    };
+    const [reused, recomputed] = [await run(true), await run(false)];
+    reused.layers.forEach((layer, l) => {
+      for (const group of ['ffn', 'attention'] as const) {
+        expect([...reused.reports[l][group].kept]).toEqual([...recomputed.reports[l][group].kept]);
+        expect(maxRelativeError(layer[group].consumerWeight, recomputed.layers[l][group].consumerWeight)).toBeLessThan(1e-5);
+        expect(maxRelativeError(layer[group].consumerBias, recomputed.layers[l][group].consumerBias)).toBeLessThan(1e-5);
+      }
+    });
+  });
+
   it('exports a pruned model that reloads with the same widths and the same logits', async () => {
     const { model, result } = await prunedEmbedded('fasp', 0.3);
     const logits = await sequenceLogits(model.runtime, EVAL_IDS);
@@ -143,7 +171,7 @@ describe('the fast CPU path (tfjs-wasm products) against the float64 twins', () 
       for (const refitBias of [false, true]) {
         const options = { dampingDelta: 0.01, refitBias };
         const exact = restoreCpu(input, options);
-        const fast = restoreBlocked(input, options, product, 64);
+        const fast = restoreBlocked(input, options, product, { block: 64, residual: true });
         expect(maxRelativeError(fast.weightKept, exact.weightKept)).toBeLessThan(1e-4);
         expect(maxRelativeError(fast.bias, exact.bias)).toBeLessThan(1e-4);
         expect(fast.relativeResidual).toBeLessThan(1e-4);

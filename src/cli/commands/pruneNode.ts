@@ -57,8 +57,8 @@ export async function loadCalibration(
   return { windows: set.windows, seqLen: spec.seqlen, label: `${set.label}, ${spec.nsamples} × ${spec.seqlen} tokens, seed ${spec.seed}` };
 }
 
-export async function cpuPruneKernels() {
-  return tfPruneKernels(await nodeTf());
+export async function cpuPruneKernels(options: { residual?: boolean } = {}) {
+  return tfPruneKernels(await nodeTf(), options);
 }
 
 /** A progress callback that writes one stderr line at most once a second (and the last one). */

@@ -72,6 +72,13 @@ export interface KvCache {
 export interface LayerOptions {
   capture?: LayerCaptures;
   cache?: KvCache;
+  /**
+   * CPU runtime only (others ignore it): out_proj's input [rows, vDim] for x, already computed — by a
+   * pruning pipeline's calibration pass on the same x, whose q/k/v differ from this layer's only by
+   * dropped value channels. The layer then skips q, k, v and attention. It must equal what the layer
+   * would compute; no KV cache with it.
+   */
+  attentionOutput?: Float32Array;
 }
 
 export interface OptRuntime<H = unknown> {
@@ -83,6 +90,12 @@ export interface OptRuntime<H = unknown> {
   embed(ids: Int32Array, shape: { batch: number; seqLen: number; positionOffset?: number }): Promise<Activations<H>>;
   /** Decoder layer `layer` (0-based) on x; returns new activations (x is left as it was). */
   layer(layer: number, x: Activations<H>, options?: LayerOptions): Promise<LayerResult<H>>;
+  /**
+   * Optional: decoder layer `layer` on x only as far as the captured inputs — fc2 and the output are
+   * not computed (a third of the layer's products): what a pruning calibration pass needs. Where a
+   * runtime lacks it, callers run `layer` and drop `hidden`.
+   */
+  captureInputs?(layer: number, x: Activations<H>, capture: LayerCaptures): Promise<Omit<LayerResult<H>, 'hidden'>>;
   /** Logits [rows, vocab] after the final norm and head; `lastPositionOnly` keeps each sequence's last row. */
   logits(x: Activations<H>, options?: { lastPositionOnly?: boolean }): Promise<Float32Array>;
   /** −log p(targets[r] | row r) for every row of x, the vocabulary processed in chunks. */

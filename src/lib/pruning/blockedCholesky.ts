@@ -2,13 +2,26 @@ import { NotPositiveDefinite } from './cholesky.ts';
 import type { DenseProduct } from './denseProduct.ts';
 
 /**
- * Blocked Cholesky factorisation and right-hand solves for FASP's restoration on the CPU path: the
- * O(n³) and O(rows·n²) parts are dense products (`DenseProduct`, tfjs-wasm in practice, float32);
- * diagonal blocks, panels and the small triangular solves stay in float64 typed-array loops. The
- * products are float32, so the result is checked by its residual (restoration.ts reports it). The
- * unblocked float64 twins are `choleskyFactor` / `solveRightCholesky` (cholesky.ts).
+ * Recursive blocked Cholesky factorisation and right-hand triangular solves for FASP's restoration on
+ * the CPU path. Each routine splits its triangle in two and recurses, so almost all of the work lands
+ * in a few large dense products (`DenseProduct`, tfjs-wasm in practice, float32 operands) that update a
+ * float64 working matrix; only triangles of at most `block` rows are solved in float64 loops:
+ *
+ *   chol(A)        L₁₁ = chol(A₁₁);  L₂₁ = A₂₁ L₁₁⁻ᵀ (trsm);  A₂₂ −= L₂₁ L₂₁ᵀ (syrk);  L₂₂ = chol(A₂₂)
+ *   X·Lᵀ = B       X₁ L₁₁ᵀ = B₁;  B₂ −= X₁ L₂₁ᵀ;  X₂ L₂₂ᵀ = B₂
+ *   X·L  = B       X₂ L₂₂ = B₂;   B₁ −= X₂ L₂₁;   X₁ L₁₁ = B₁
+ *   C −= A·Aᵀ      lower triangle only: C₁₁, C₂₂ recursively, C₂₁ −= A₂ A₁ᵀ as one product
+ *
+ * (the recursive formulations of Gustavson, "Recursion leads to automatic variable blocking for dense
+ * linear-algebra algorithms", IBM J. Res. Dev. 1997). The syrk computes only the lower triangle (down to
+ * square diagonal blocks of `SYRK_BLOCK`), so the factorisation costs about n³/3 multiply-adds, not the
+ * n³/2 of updating whole trailing squares. The products are float32, so the result is checked by its
+ * residual where asked (blockedRestoration.ts). The unblocked float64 twins are `choleskyFactor` /
+ * `solveRightCholesky` (cholesky.ts).
  */
-export const DEFAULT_CHOLESKY_BLOCK = 128;
+export const DEFAULT_CHOLESKY_BLOCK = 48;
+/** Diagonal blocks of the lower-triangle update computed as whole squares (the waste is ≤ 1/(2·blocks)). */
+const SYRK_BLOCK = 256;
 
 export interface BlockedFactor {
   /** L, row-major [n, n], zero above the diagonal. */
@@ -17,53 +30,72 @@ export interface BlockedFactor {
   block: number;
 }
 
-/**
- * A = L·Lᵀ (right-looking): for each block column, factor the diagonal block, solve the panel below
- * it (L₂₁ = A₂₁ L₁₁⁻ᵀ) in float64, then subtract L₂₁·L₂₁ᵀ from the trailing matrix with one product.
- */
+/** A square or rectangular block of a row-major float64 matrix: its top-left corner and leading dimension. */
+interface View {
+  data: Float64Array;
+  ld: number;
+  row: number;
+  col: number;
+}
+
+const at = (v: View, row: number, col: number): View => ({ data: v.data, ld: v.ld, row: v.row + row, col: v.col + col });
+
+/** A = L·Lᵀ for a symmetric positive definite A [n, n] (its lower triangle is read). */
 export function blockedCholesky(a: Float64Array, n: number, product: DenseProduct, block = DEFAULT_CHOLESKY_BLOCK): BlockedFactor {
   if (a.length !== n * n) throw new RangeError(`blocked cholesky: matrix has ${a.length} entries, expected ${n}×${n}`);
+  if (!(Number.isInteger(block) && block >= 1)) throw new RangeError(`blocked cholesky: block must be a positive integer, got ${block}`);
   const w = a.slice(); // overwritten by L in its lower triangle
-  for (let k0 = 0; k0 < n; k0 += block) {
-    const size = Math.min(block, n - k0);
-    const below = n - k0 - size;
-    factorDiagonalBlock(w, n, k0, size);
-    if (below === 0) break;
-    const panel = new Float32Array(below * size); // L₂₁  [below, size]
-    const panelT = new Float32Array(size * below); // L₂₁ᵀ [size, below]
-    for (let r = 0; r < below; r++) {
-      const row = (k0 + size + r) * n;
-      for (let c = 0; c < size; c++) {
-        // x · L₁₁ᵀ = a: forward substitution along the row.
-        let sum = w[row + k0 + c];
-        const lc = (k0 + c) * n + k0;
-        for (let p = 0; p < c; p++) sum -= w[row + k0 + p] * w[lc + p];
-        const value = sum / w[lc + c];
-        w[row + k0 + c] = value;
-        panel[r * size + c] = value;
-        panelT[c * below + r] = value;
-      }
-    }
-    const update = product(panel, panelT, { m: below, k: size, n: below }); // L₂₁ L₂₁ᵀ  [below, below]
-    for (let r = 0; r < below; r++) {
-      const row = (k0 + size + r) * n + k0 + size;
-      for (let c = 0; c <= r; c++) w[row + c] -= update[r * below + c];
-    }
-  }
+  factorRecursive({ data: w, ld: n, row: 0, col: 0 }, n, product, block);
   for (let i = 0; i < n; i++) w.fill(0, i * n + i + 1, (i + 1) * n);
   return { l: w, n, block };
 }
 
-/** Unblocked float64 Cholesky of the diagonal block at (k0, k0), in place in the lower triangle. */
-function factorDiagonalBlock(w: Float64Array, n: number, k0: number, size: number): void {
-  for (let i = k0; i < k0 + size; i++) {
-    const ri = i * n;
-    for (let j = k0; j <= i; j++) {
-      const rj = j * n;
+/**
+ * Solves Z·A = M for Z (each of M's `rows` rows an independent right-hand side), A = L·Lᵀ: Y·Lᵀ = M,
+ * then Z·L = Y. Returns a new [rows, n] float64 array.
+ */
+export function blockedSolveRight(factor: BlockedFactor, m: ArrayLike<number>, rows: number, product: DenseProduct): Float64Array {
+  const { l, n, block } = factor;
+  if (m.length !== rows * n) throw new RangeError(`blocked solve: right-hand side has ${m.length} entries, expected ${rows}×${n}`);
+  const z = Float64Array.from(m);
+  const lView: View = { data: l, ld: n, row: 0, col: 0 };
+  const zView: View = { data: z, ld: n, row: 0, col: 0 };
+  solveTransposedRight(lView, zView, rows, n, product, block);
+  solveRight(lView, zView, rows, n, product, block);
+  return z;
+}
+
+/** Where a triangle of `size` rows splits: about half, on a multiple of the leaf size. */
+function splitAt(size: number, leaf: number): number {
+  return Math.max(leaf, Math.round(size / 2 / leaf) * leaf);
+}
+
+/** In place on the lower triangle of the [size, size] block at `a`. */
+function factorRecursive(a: View, size: number, product: DenseProduct, block: number): void {
+  if (size <= block) {
+    factorLeaf(a, size);
+    return;
+  }
+  const n1 = splitAt(size, block);
+  const n2 = size - n1;
+  factorRecursive(a, n1, product, block);
+  const l21 = at(a, n1, 0);
+  solveTransposedRight(a, l21, n2, n1, product, block); // L₂₁ = A₂₁ L₁₁⁻ᵀ
+  syrkLower(at(a, n1, n1), l21, n2, n1, product); // A₂₂ −= L₂₁ L₂₁ᵀ
+  factorRecursive(at(a, n1, n1), n2, product, block);
+}
+
+/** Unblocked float64 Cholesky of a small diagonal block, in place in its lower triangle. */
+function factorLeaf(a: View, size: number): void {
+  const { data: w, ld } = a;
+  for (let i = 0; i < size; i++) {
+    const ri = (a.row + i) * ld + a.col;
+    for (let j = 0; j <= i; j++) {
+      const rj = (a.row + j) * ld + a.col;
       let sum = w[ri + j];
-      for (let p = k0; p < j; p++) sum -= w[ri + p] * w[rj + p];
+      for (let p = 0; p < j; p++) sum -= w[ri + p] * w[rj + p];
       if (i === j) {
-        if (!(sum > 0)) throw new NotPositiveDefinite(`cholesky: pivot ${i} is ${sum}; the matrix is not positive definite`);
+        if (!(sum > 0)) throw new NotPositiveDefinite(`cholesky: pivot ${a.row + i} is ${sum}; the matrix is not positive definite`);
         w[ri + i] = Math.sqrt(sum);
       } else {
         w[ri + j] = sum / w[rj + j];
@@ -72,71 +104,170 @@ function factorDiagonalBlock(w: Float64Array, n: number, k0: number, size: numbe
   }
 }
 
-/**
- * Solves Z·A = M for Z (each of M's `rows` rows an independent right-hand side), A = L·Lᵀ:
- *   Y·Lᵀ = M block column by block column from the left (after each block, the columns to its right
- *   lose Y_k·L[right, k]ᵀ: one product), then Z·L = Y from the right (the columns to the left lose
- *   Z_k·L[k, left]). Returns a new [rows, n] float64 array.
- */
-export function blockedSolveRight(factor: BlockedFactor, m: ArrayLike<number>, rows: number, product: DenseProduct): Float64Array {
-  const { l, n, block } = factor;
-  if (m.length !== rows * n) throw new RangeError(`blocked solve: right-hand side has ${m.length} entries, expected ${rows}×${n}`);
-  const z = Float64Array.from(m);
-  const blocks = Math.ceil(n / block);
-  for (let b = 0; b < blocks; b++) {
-    const k0 = b * block;
-    const size = Math.min(block, n - k0);
-    const right = n - k0 - size;
-    const solved = solveDiagonalBlock(l, n, z, rows, k0, size, 'forward');
-    if (right === 0) continue;
-    const lRightT = new Float32Array(size * right); // L[right, k]ᵀ  [size, right]
-    for (let r = 0; r < right; r++) for (let c = 0; c < size; c++) lRightT[c * right + r] = l[(k0 + size + r) * n + k0 + c];
-    subtractInto(z, n, k0 + size, product(solved, lRightT, { m: rows, k: size, n: right }), rows, right);
+/** X·Lᵀ = B in place on the [rows, size] block at `x` (B in, X out); L [size, size] lower at `l`. */
+function solveTransposedRight(l: View, x: View, rows: number, size: number, product: DenseProduct, block: number): void {
+  if (rows === 0) return;
+  if (size <= block) {
+    solveTransposedLeaf(l, x, rows, size);
+    return;
   }
-  for (let b = blocks - 1; b >= 0; b--) {
-    const k0 = b * block;
-    const size = Math.min(block, n - k0);
-    const solved = solveDiagonalBlock(l, n, z, rows, k0, size, 'backward');
-    if (k0 === 0) continue;
-    const lLeft = new Float32Array(size * k0); // L[k, left]  [size, k0]
-    for (let r = 0; r < size; r++) for (let c = 0; c < k0; c++) lLeft[r * k0 + c] = l[(k0 + r) * n + c];
-    subtractInto(z, n, 0, product(solved, lLeft, { m: rows, k: size, n: k0 }), rows, k0);
+  const n1 = splitAt(size, block);
+  const n2 = size - n1;
+  solveTransposedRight(l, x, rows, n1, product, block);
+  subtractProduct(at(x, 0, n1), x, at(l, n1, 0), { m: rows, k: n1, n: n2, bTransposed: true }, product); // B₂ −= X₁ L₂₁ᵀ
+  solveTransposedRight(at(l, n1, n1), at(x, 0, n1), rows, n2, product, block);
+}
+
+/** X·L = B in place on the [rows, size] block at `x`; L [size, size] lower at `l`. */
+function solveRight(l: View, x: View, rows: number, size: number, product: DenseProduct, block: number): void {
+  if (rows === 0) return;
+  if (size <= block) {
+    solveLeaf(l, x, rows, size);
+    return;
   }
-  return z;
+  const n1 = splitAt(size, block);
+  const n2 = size - n1;
+  solveRight(at(l, n1, n1), at(x, 0, n1), rows, n2, product, block);
+  subtractProduct(x, at(x, 0, n1), at(l, n1, 0), { m: rows, k: n2, n: n1 }, product); // B₁ −= X₂ L₂₁
+  solveRight(l, x, rows, n1, product, block);
+}
+
+/** C −= A·Aᵀ on the lower triangle of the [size, size] block at `c`; A is [size, k] at `a`. */
+function syrkLower(c: View, a: View, size: number, k: number, product: DenseProduct): void {
+  if (size <= SYRK_BLOCK) {
+    subtractProduct(c, a, a, { m: size, k, n: size, bTransposed: true, lower: true }, product); // the square A Aᵀ, lower half kept
+    return;
+  }
+  const s1 = splitAt(size, SYRK_BLOCK);
+  const s2 = size - s1;
+  syrkLower(c, a, s1, k, product);
+  subtractProduct(at(c, s1, 0), at(a, s1, 0), a, { m: s2, k, n: s1, bTransposed: true }, product); // C₂₁ −= A₂ A₁ᵀ
+  syrkLower(at(c, s1, s1), at(a, s1, 0), s2, k, product);
 }
 
 /**
- * Columns k0…k0+size of every row of z, solved in place against the diagonal block L_kk (forward:
- * x·L_kkᵀ = y; backward: x·L_kk = y), returned as float32 [rows, size] for the next product.
+ * Rows of x solved against a small L (x·Lᵀ = b: forward substitution), four rows at a time so each
+ * row of L is read once per four right-hand sides.
  */
-function solveDiagonalBlock(l: Float64Array, n: number, z: Float64Array, rows: number, k0: number, size: number, direction: 'forward' | 'backward'): Float32Array {
-  const solved = new Float32Array(rows * size);
-  for (let r = 0; r < rows; r++) {
-    const row = r * n + k0;
-    if (direction === 'forward') {
-      for (let c = 0; c < size; c++) {
-        const lc = (k0 + c) * n + k0;
-        let sum = z[row + c];
-        for (let p = 0; p < c; p++) sum -= z[row + p] * l[lc + p];
-        z[row + c] = sum / l[lc + c];
+function solveTransposedLeaf(l: View, x: View, rows: number, size: number): void {
+  const { data: w, ld: lld } = l;
+  const { data: z, ld: xld } = x;
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const o0 = (x.row + r) * xld + x.col;
+    const o1 = o0 + xld;
+    const o2 = o1 + xld;
+    const o3 = o2 + xld;
+    for (let c = 0; c < size; c++) {
+      const lc = (l.row + c) * lld + l.col;
+      let s0 = z[o0 + c];
+      let s1 = z[o1 + c];
+      let s2 = z[o2 + c];
+      let s3 = z[o3 + c];
+      for (let p = 0; p < c; p++) {
+        const lcp = w[lc + p];
+        s0 -= lcp * z[o0 + p];
+        s1 -= lcp * z[o1 + p];
+        s2 -= lcp * z[o2 + p];
+        s3 -= lcp * z[o3 + p];
       }
-    } else {
-      for (let c = size - 1; c >= 0; c--) {
-        let sum = z[row + c];
-        for (let p = c + 1; p < size; p++) sum -= z[row + p] * l[(k0 + p) * n + k0 + c];
-        z[row + c] = sum / l[(k0 + c) * n + k0 + c];
+      const inverse = 1 / w[lc + c];
+      z[o0 + c] = s0 * inverse;
+      z[o1 + c] = s1 * inverse;
+      z[o2 + c] = s2 * inverse;
+      z[o3 + c] = s3 * inverse;
+    }
+  }
+  for (; r < rows; r++) {
+    const o = (x.row + r) * xld + x.col;
+    for (let c = 0; c < size; c++) {
+      const lc = (l.row + c) * lld + l.col;
+      let s = z[o + c];
+      for (let p = 0; p < c; p++) s -= w[lc + p] * z[o + p];
+      z[o + c] = s / w[lc + c];
+    }
+  }
+}
+
+/**
+ * Rows of x solved against a small L (x·L = b: backward substitution), column-oriented so every inner
+ * loop reads a row of L, four rows of x at a time.
+ */
+function solveLeaf(l: View, x: View, rows: number, size: number): void {
+  const { data: w, ld: lld } = l;
+  const { data: z, ld: xld } = x;
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const o0 = (x.row + r) * xld + x.col;
+    const o1 = o0 + xld;
+    const o2 = o1 + xld;
+    const o3 = o2 + xld;
+    for (let c = size - 1; c >= 0; c--) {
+      const lc = (l.row + c) * lld + l.col;
+      const inverse = 1 / w[lc + c];
+      const z0 = (z[o0 + c] *= inverse);
+      const z1 = (z[o1 + c] *= inverse);
+      const z2 = (z[o2 + c] *= inverse);
+      const z3 = (z[o3 + c] *= inverse);
+      for (let p = 0; p < c; p++) {
+        const lcp = w[lc + p];
+        z[o0 + p] -= lcp * z0;
+        z[o1 + p] -= lcp * z1;
+        z[o2 + p] -= lcp * z2;
+        z[o3 + p] -= lcp * z3;
       }
     }
-    for (let c = 0; c < size; c++) solved[r * size + c] = z[row + c];
   }
-  return solved;
+  for (; r < rows; r++) {
+    const o = (x.row + r) * xld + x.col;
+    for (let c = size - 1; c >= 0; c--) {
+      const lc = (l.row + c) * lld + l.col;
+      const zc = (z[o + c] /= w[lc + c]);
+      for (let p = 0; p < c; p++) z[o + p] -= w[lc + p] * zc;
+    }
+  }
 }
 
-/** z[:, col0 … col0+width] −= delta ([rows, width]). */
-function subtractInto(z: Float64Array, n: number, col0: number, delta: Float32Array, rows: number, width: number): void {
+/**
+ * Longest inner dimension of one float32 product: longer ones are split and their parts subtracted
+ * one by one into the float64 matrix, so no float32 sum runs over more than this many terms (the
+ * rounding of the updates stays that of a 128-wide blocked factorisation, whatever the recursion depth).
+ */
+const K_CHUNK = 128;
+
+/**
+ * C [m, n] −= A·op(B): A is the [m, k] block at `a`; op(B) is the [k, n] block at `b`, or with
+ * `bTransposed` the transpose of the [n, k] block there. `lower` keeps C's entries above its diagonal.
+ */
+function subtractProduct(c: View, a: View, b: View, dims: { m: number; k: number; n: number; bTransposed?: boolean; lower?: boolean }, product: DenseProduct): void {
+  const { m, k, n } = dims;
+  for (let k0 = 0; k0 < k; k0 += K_CHUNK) {
+    const kc = Math.min(K_CHUNK, k - k0);
+    const left = copyBlock(at(a, 0, k0), m, kc); // [m, kc]
+    const right = dims.bTransposed ? copyBlock(at(b, 0, k0), n, kc, true) : copyBlock(at(b, k0, 0), kc, n); // [kc, n]
+    subtractBlock(c, product(left, right, { m, k: kc, n }), m, n, dims.lower);
+  }
+}
+
+/** The [rows, cols] block at `v` as a new float32 array, [rows, cols] or (transposed) [cols, rows]. */
+function copyBlock(v: View, rows: number, cols: number, transpose = false): Float32Array {
+  const out = new Float32Array(rows * cols);
+  const { data, ld } = v;
   for (let r = 0; r < rows; r++) {
-    const row = r * n + col0;
-    const d = r * width;
-    for (let c = 0; c < width; c++) z[row + c] -= delta[d + c];
+    const src = (v.row + r) * ld + v.col;
+    if (transpose) for (let c = 0; c < cols; c++) out[c * rows + r] = data[src + c];
+    else for (let c = 0; c < cols; c++) out[r * cols + c] = data[src + c];
+  }
+  return out;
+}
+
+/** The [rows, cols] block at `v` −= delta (only entries with column ≤ row when `lower`). */
+function subtractBlock(v: View, delta: Float32Array, rows: number, cols: number, lower = false): void {
+  const { data, ld } = v;
+  for (let r = 0; r < rows; r++) {
+    const dst = (v.row + r) * ld + v.col;
+    const src = r * cols;
+    const end = lower ? Math.min(cols, r + 1) : cols;
+    for (let c = 0; c < end; c++) data[dst + c] -= delta[src + c];
   }
 }

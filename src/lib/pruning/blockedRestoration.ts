@@ -6,11 +6,21 @@ import { applyCorrection, assembleRestoration, factorOrExplain, unchangedRestora
 /**
  * FASP's restoration on the fast CPU path (issue #4 §3, DESIGN §2): the same system as `restoreCpu`
  * (W'_K = W_K + W_D G_DK (G_KK + λI)⁻¹, assembled in float64), with its three heavy steps as dense
- * products — M = W_D·G_DK, the blocked Cholesky of G_KK + λI and the blocked solve Z·A = M — and the
- * relative residual ‖Z·A − M‖_F / ‖M‖_F from one more product. Products are float32 (tfjs-wasm), so
- * the residual is what says the solve is good (≈1e-6 on OPT layers; `restoreCpu` gets ≈1e-15).
+ * products — M = W_D·G_DK, the blocked Cholesky of G_KK + λI and the blocked solve Z·A = M — and,
+ * when asked, the relative residual ‖Z·A − M‖_F / ‖M‖_F from one more product (rows·n² multiply-adds,
+ * as much as one triangular solve, so it is off unless a test or report wants it). Products are
+ * float32 (tfjs-wasm), so the residual is what says the solve is good (≈1e-6 on OPT layers;
+ * `restoreCpu` gets ≈1e-15).
  */
-export function restoreBlocked(input: RestorationInput, options: RestorationOptions, product: DenseProduct, block = DEFAULT_CHOLESKY_BLOCK): RestorationResult {
+export interface BlockedRestorationOptions {
+  /** Leaf size of the recursive factorisation and solves (blockedCholesky.ts). */
+  block?: number;
+  /** Compute ‖Z·A − M‖_F / ‖M‖_F (default false). */
+  residual?: boolean;
+}
+
+export function restoreBlocked(input: RestorationInput, options: RestorationOptions, product: DenseProduct, blocked: BlockedRestorationOptions = {}): RestorationResult {
+  const block = blocked.block ?? DEFAULT_CHOLESKY_BLOCK;
   const system = assembleRestoration(input, options);
   if (system.dropped.length === 0) return unchangedRestoration(input, system.lambda);
   const { weight, dOut, n } = input;
@@ -28,7 +38,7 @@ export function restoreBlocked(input: RestorationInput, options: RestorationOpti
 
   started = performance.now();
   const z = blockedSolveRight(factor, m, dOut, product); // [dOut, size]
-  const residual = productResidual(z, a, m, { rows: dOut, n: size }, product);
+  const residual = blocked.residual ? productResidual(z, a, m, { rows: dOut, n: size }, product) : undefined;
   timingsMs.solve = performance.now() - started;
   return { ...applyCorrection(input, system, z), lambda: system.lambda, relativeResidual: residual, timingsMs };
 }
@@ -45,6 +55,6 @@ function productResidual(z: Float64Array, a: Float64Array, m: Float32Array, shap
   return reference === 0 ? Math.sqrt(residual) : Math.sqrt(residual / reference);
 }
 
-export function blockedRestorationSolver(product: DenseProduct): RestorationSolver {
-  return async (input, options) => restoreBlocked(input, options, product);
+export function blockedRestorationSolver(product: DenseProduct, blocked: BlockedRestorationOptions = {}): RestorationSolver {
+  return async (input, options) => restoreBlocked(input, options, product, blocked);
 }

@@ -86,7 +86,7 @@ export class CalibrationStatsAccumulator {
 const SPARSE_DENSITY = 0.2;
 const SPARSE_DENSITY_WITH_PRODUCT = 0.12;
 
-/** G[i, j] += Σ_t x[t, i] · x[t, j] for j ≥ i (the upper triangle; with a product, some of the lower too). */
+/** G[i, j] += Σ_t x[t, i] · x[t, j] for j ≥ i (the upper triangle). */
 function accumulateGramUpper(gram: Float64Array, x: Float32Array, rows: number, n: number, product?: DenseProduct): void {
   let nonZeros = 0;
   for (let i = 0; i < rows * n; i++) if (x[i] !== 0) nonZeros++;
@@ -97,29 +97,56 @@ function accumulateGramUpper(gram: Float64Array, x: Float32Array, rows: number, 
 }
 
 /**
- * The upper block rows of XᵀX as plain products: Xᵀ is formed once, then block row i is
- * Xᵀ[rows of block i] · X[:, from block i on] — about (b + 1)/(2b) of the full product for b blocks.
+ * The upper triangle of XᵀX as a blocked SYRK on plain products: with Xᵀ formed once ([n, rows]),
+ * column block j of G above and on the diagonal is G[0:j1, j0:j1] = Xᵀ[0:j1, :] · X[:, j0:j1] — a
+ * prefix of Xᵀ's rows (contiguous, no copy) times a column block of X. Summed over the blocks this is
+ * (b + 1)/(2b) of the full product for b blocks, and every output row is written contiguously.
  */
 function accumulateGramProduct(gram: Float64Array, x: Float32Array, rows: number, n: number, product: DenseProduct): void {
-  const xt = new Float32Array(n * rows); // [n, rows]
-  for (let t = 0; t < rows; t++) for (let j = 0; j < n; j++) xt[j * rows + t] = x[t * n + j];
-  const blocks = n >= 512 ? 4 : n >= 256 ? 2 : 1;
-  const blockSize = Math.ceil(n / blocks);
-  for (let i0 = 0; i0 < n; i0 += blockSize) {
-    const i1 = Math.min(n, i0 + blockSize);
-    const width = n - i0;
-    let suffix = x.subarray(0, rows * n); // X[:, i0:]  [rows, width]
-    if (i0 > 0) {
-      suffix = new Float32Array(rows * width);
-      for (let t = 0; t < rows; t++) suffix.set(x.subarray(t * n + i0, (t + 1) * n), t * width);
-    }
-    const block = product(xt.subarray(i0 * rows, i1 * rows), suffix, { m: i1 - i0, k: rows, n: width }); // [i1 − i0, width]
-    for (let i = i0; i < i1; i++) {
-      const out = i * n + i0;
-      const from = (i - i0) * width;
-      for (let c = 0; c < width; c++) gram[out + c] += block[from + c];
+  const xt = transposeChunk(x, rows, n); // [n, rows]
+  const blockWidth = gramBlockWidth(n);
+  const columns = new Float32Array(rows * blockWidth);
+  for (let j0 = 0; j0 < n; j0 += blockWidth) {
+    const j1 = Math.min(n, j0 + blockWidth);
+    const width = j1 - j0;
+    const xBlock = columns.subarray(0, rows * width); // X[:, j0:j1]  [rows, width]
+    for (let t = 0; t < rows; t++) xBlock.set(x.subarray(t * n + j0, t * n + j1), t * width);
+    const block = product(xt.subarray(0, j1 * rows), xBlock, { m: j1, k: rows, n: width }); // G[0:j1, j0:j1]
+    for (let i = 0; i < j1; i++) {
+      // Row i owns columns max(i, j0)…j1 − 1 of the upper triangle.
+      const from = Math.max(0, i - j0);
+      const out = i * n + j0;
+      const src = i * width;
+      for (let c = from; c < width; c++) gram[out + c] += block[src + c];
     }
   }
+}
+
+/**
+ * Column-block width of the SYRK: narrow blocks waste less of the square (the diagonal blocks are
+ * computed whole), wide ones keep the products efficient; 256 is where tfjs-wasm's products stay near
+ * their peak on this project's shapes.
+ */
+export function gramBlockWidth(n: number): number {
+  if (n <= 384) return n;
+  return 256;
+}
+
+/** x [rows, n] → xᵀ [n, rows], in 32 × 32 tiles so both sides stay in cache. */
+function transposeChunk(x: Float32Array, rows: number, n: number): Float32Array {
+  const xt = new Float32Array(n * rows);
+  const tile = 32;
+  for (let t0 = 0; t0 < rows; t0 += tile) {
+    const t1 = Math.min(rows, t0 + tile);
+    for (let j0 = 0; j0 < n; j0 += tile) {
+      const j1 = Math.min(n, j0 + tile);
+      for (let t = t0; t < t1; t++) {
+        const row = t * n;
+        for (let j = j0; j < j1; j++) xt[j * rows + t] = x[row + j];
+      }
+    }
+  }
+  return xt;
 }
 
 /** One rank-1 update per token, restricted to its non-zero entries (ascending, so j ≥ i is a suffix). */

@@ -25,6 +25,11 @@ export interface LayerRunner<Hidden, Activation = Float32Array> {
    * out_proj's input [T, V] and fc2's input [T, F] (after the ReLU) of this window, as computed.
    */
   runLayer(layer: number, hidden: Hidden, options?: RunLayerOptions<Activation>): Promise<Hidden>;
+  /**
+   * Optional: runs layer `layer` (dense) on one window only as far as `capture` needs — the calibration
+   * pass, whose outputs are never used. Without it the pipeline calls `runLayer` and drops the output.
+   */
+  captureLayer?(layer: number, hidden: Hidden, capture: LayerCapture<Activation>): Promise<void>;
   /** Frees hidden states the pipeline no longer needs (GPU buffers, say). */
   release?(hidden: Hidden): void;
   /** Installs a layer's pruned groups for good. Only `applyPrunedLayers` calls it, after pruning. */
@@ -34,6 +39,13 @@ export interface LayerRunner<Hidden, Activation = Float32Array> {
 export interface RunLayerOptions<Activation> {
   weights?: PrunableLayer;
   capture?: LayerCapture<Activation>;
+  /**
+   * With `weights`: the value channels (ascending) that `weights.attention` kept of the dense layer
+   * whose `captureLayer` ran last on this same input. A runner that kept that pass's attention output
+   * may reuse those columns of it (the producer rows are the dense ones, so they are equal) instead
+   * of recomputing q, k, v and attention.
+   */
+  attentionKept?: Int32Array;
 }
 
 export interface LayerCapture<Activation> {

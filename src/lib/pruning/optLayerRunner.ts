@@ -1,7 +1,7 @@
 import { InputError } from '../errors.ts';
 import type { Activations, OptRuntime } from '../opt/runtime.ts';
 import type { Linear, OptLayerWeights } from '../opt/weights.ts';
-import type { LayerRunner, RunLayerOptions } from './layerRunner.ts';
+import type { LayerCapture, LayerRunner, RunLayerOptions } from './layerRunner.ts';
 import type { CoupledGroup, PrunableLayer } from './structure.ts';
 
 /**
@@ -18,6 +18,11 @@ import type { CoupledGroup, PrunableLayer } from './structure.ts';
  * - Captured consumer inputs reach the statistics as Float32Array (`runtime.read`: the CPU runtime's
  *   own array, a read-back on WebGPU), so either backend can take either statistics (the worker gives
  *   a WebGPU runtime the WGSL ones, src/kernels/pruning/gpuPruneKernels.ts).
+ * - Calibration runs through `captureLayer` (the runtime's `captureInputs`: no fc2, no output). On the
+ *   CPU runtime the dense attention output of each window is kept until that window's propagation,
+ *   which reuses its kept columns (`attentionKept`) instead of recomputing q, k, v and attention: the
+ *   pruned v_proj is the dense one's kept rows, so the columns are the same numbers. It costs one
+ *   [tokens, vDim] array per window of the current layer.
  * - The runtime's null biases (`enable_bias: false`) become zeros for the pipeline and null again when
  *   pruned weights go back in (a method that changed such a bias is refused: the model cannot hold it).
  */
@@ -26,6 +31,11 @@ export class OptLayerRunner<H> implements LayerRunner<Activations<H>, Float32Arr
   private readonly dense = new Map<number, { weights: OptLayerWeights; vHeadDims: number[] }>();
   /** The pruned groups currently swapped into each layer (absent: dense). */
   private readonly swapped = new Map<number, PrunableLayer>();
+  /**
+   * The dense attention output of each window of the last `captureLayer` layer (CPU runtime only:
+   * the only one that can take it back), for `runLayer` with `attentionKept` to reuse once.
+   */
+  private denseAttention: { layer: number; byWindow: Map<Activations<H>, Float32Array> } = { layer: -1, byWindow: new Map() };
 
   constructor(
     readonly runtime: OptRuntime<H>,
@@ -57,15 +67,50 @@ export class OptLayerRunner<H> implements LayerRunner<Activations<H>, Float32Arr
   async runLayer(layer: number, hidden: Activations<H>, options: RunLayerOptions<Float32Array> = {}): Promise<Activations<H>> {
     await this.install(layer, options.weights);
     const capture = options.capture;
-    const result = await this.runtime.layer(layer, hidden, { capture: { outProjInput: Boolean(capture?.outProjInput), fc2Input: Boolean(capture?.fc2Input) } });
+    const attentionOutput = options.weights && options.attentionKept ? this.takeDenseAttention(layer, hidden, options.attentionKept) : undefined;
+    const result = await this.runtime.layer(layer, hidden, { capture: { outProjInput: Boolean(capture?.outProjInput), fc2Input: Boolean(capture?.fc2Input) }, attentionOutput });
     try {
-      const rows = hidden.batch * hidden.seqLen;
-      if (result.outProjInput) await capture?.outProjInput?.(await this.runtime.read(result.outProjInput), rows);
-      if (result.fc2Input) await capture?.fc2Input?.(await this.runtime.read(result.fc2Input), rows);
+      await this.deliver(result, capture, hidden.batch * hidden.seqLen);
     } finally {
       this.runtime.release(result.outProjInput, result.fc2Input);
     }
     return result.hidden;
+  }
+
+  /** The runtime's `captureInputs` where it has one (no fc2, no output), else the whole layer. */
+  async captureLayer(layer: number, hidden: Activations<H>, capture: LayerCapture<Float32Array>): Promise<void> {
+    if (!this.runtime.captureInputs) {
+      this.runtime.release(await this.runLayer(layer, hidden, { capture }));
+      return;
+    }
+    await this.install(layer, undefined);
+    const wanted = { outProjInput: Boolean(capture.outProjInput), fc2Input: Boolean(capture.fc2Input) };
+    const result = await this.runtime.captureInputs(layer, hidden, wanted);
+    try {
+      await this.deliver(result, capture, hidden.batch * hidden.seqLen);
+      if (this.denseAttention.layer !== layer) this.denseAttention = { layer, byWindow: new Map() };
+      if (result.outProjInput && this.runtime.backend === 'cpu') this.denseAttention.byWindow.set(hidden, await this.runtime.read(result.outProjInput));
+    } finally {
+      this.runtime.release(result.outProjInput, result.fc2Input);
+    }
+  }
+
+  /** Columns `kept` of the dense attention output kept for this window of this layer (then forgotten), if any. */
+  private takeDenseAttention(layer: number, hidden: Activations<H>, kept: Int32Array): Float32Array | undefined {
+    if (this.denseAttention.layer !== layer) return undefined;
+    const dense = this.denseAttention.byWindow.get(hidden);
+    if (!dense) return undefined;
+    this.denseAttention.byWindow.delete(hidden);
+    const rows = hidden.batch * hidden.seqLen;
+    const width = dense.length / rows;
+    const out = new Float32Array(rows * kept.length); // [rows, |K|]
+    for (let r = 0; r < rows; r++) for (let c = 0; c < kept.length; c++) out[r * kept.length + c] = dense[r * width + kept[c]];
+    return out;
+  }
+
+  private async deliver(result: { outProjInput?: Activations<H>; fc2Input?: Activations<H> }, capture: LayerCapture<Float32Array> | undefined, rows: number): Promise<void> {
+    if (result.outProjInput) await capture?.outProjInput?.(await this.runtime.read(result.outProjInput), rows);
+    if (result.fc2Input) await capture?.fc2Input?.(await this.runtime.read(result.fc2Input), rows);
   }
 
   release(hidden: Activations<H>): void {
@@ -82,6 +127,7 @@ export class OptLayerRunner<H> implements LayerRunner<Activations<H>, Float32Arr
 
   /** Puts every swapped layer's dense weights back. */
   async restoreDense(): Promise<void> {
+    this.denseAttention = { layer: -1, byWindow: new Map() };
     for (const layer of [...this.swapped.keys()]) await this.install(layer, undefined);
   }
 

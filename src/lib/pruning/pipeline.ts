@@ -16,7 +16,8 @@ import { keepCountFor, validateSparsity } from './topK.ts';
  *   1. calibrate  run layer l (dense) on every calibration window, streaming the inputs of out_proj and
  *                 fc2 into their statistics (X has passed through the already pruned layers < l);
  *   2. prune      score, select, restore/compensate and compact both coupled groups of layer l;
- *   3. propagate  run the pruned layer l on every window: these are layer l + 1's inputs.
+ *   3. propagate  run the pruned layer l on every window: these are layer l + 1's inputs (a runner may
+ *                 reuse step 1's attention output here: the pruned value channels are a subset of it).
  * as Wanda and SparseGPT do. Memory: the hidden states of all windows (carried between layers) plus
  * O(width²) statistics; activations are never kept. The model is never modified (see LayerRunner).
  */
@@ -48,7 +49,10 @@ export interface LayerReport extends Record<GroupName, GroupReport> {
 export interface PhaseTimingsMs {
   embed: number;
   allocate: number;
+  /** Running the dense layers for their consumers' inputs, statistics included. */
   calibrate: number;
+  /** Of `calibrate`: the time spent adding the captured inputs into the statistics (the Gram, mostly). */
+  statistics: number;
   score: number;
   select: number;
   restore: number;
@@ -98,7 +102,7 @@ export async function prune<Hidden, Activation = Float32Array>(
   const plan = resolvePlan(options, calibration);
   if (plan.allocation === 'joint' && plan.sparsity > 0) return pruneFromDenseStatistics(runner, calibration, plan, progress, cancel);
   const startedMs = performance.now();
-  const timings: PhaseTimingsMs = { embed: 0, allocate: 0, calibrate: 0, score: 0, select: 0, restore: 0, compact: 0, error: 0, propagate: 0, total: 0 };
+  const timings: PhaseTimingsMs = { embed: 0, allocate: 0, calibrate: 0, statistics: 0, score: 0, select: 0, restore: 0, compact: 0, error: 0, propagate: 0, total: 0 };
   const numLayers = runner.numLayers;
 
   let keepByLayer: Record<GroupName, number[]> | undefined;
@@ -138,7 +142,7 @@ export async function prune<Hidden, Activation = Float32Array>(
       // 1. calibrate: statistics of the consumers' inputs, on the dense layer l.
       t = performance.now();
       step(l, 'calibrating');
-      const stats = await calibrateLayer(runner, l, hidden, {
+      const { stats, statisticsMs } = await calibrateLayer(runner, l, hidden, {
         plan,
         widths: { ffn: dense.ffn.width, attention: dense.attention.width },
         wanted: { ffn: keep.ffn < dense.ffn.width, attention: keep.attention < dense.attention.width },
@@ -150,6 +154,7 @@ export async function prune<Hidden, Activation = Float32Array>(
         cancel,
       });
       timings.calibrate += performance.now() - t;
+      timings.statistics += statisticsMs;
 
       // 2. prune both coupled groups.
       step(l, `pruning with ${plan.method}`);
@@ -172,7 +177,7 @@ export async function prune<Hidden, Activation = Float32Array>(
       t = performance.now();
       for (let w = 0; w < windows; w++) {
         await checkpoint(cancel);
-        const next = await runner.runLayer(l, hidden[w], { weights: result.layer });
+        const next = await runner.runLayer(l, hidden[w], { weights: result.layer, attentionKept: result.report.attention.kept });
         runner.release?.(hidden[w]);
         hidden[w] = next;
         done++;
@@ -273,9 +278,15 @@ interface CalibrateRequest<A> {
 
 /**
  * Runs dense layer `layer` over every window and streams its consumers' inputs into statistics. Returns
- * undefined for a group that needs none. The layer's outputs are discarded (they are dense).
+ * undefined for a group that needs none. The layer's outputs are never needed (they are dense), so a
+ * runner that can stop at the captured inputs (`captureLayer`) does.
  */
-async function calibrateLayer<H, A>(runner: LayerRunner<H, A>, layer: number, hidden: H[], request: CalibrateRequest<A>): Promise<Record<GroupName, CalibrationStats | undefined>> {
+async function calibrateLayer<H, A>(
+  runner: LayerRunner<H, A>,
+  layer: number,
+  hidden: H[],
+  request: CalibrateRequest<A>,
+): Promise<{ stats: Record<GroupName, CalibrationStats | undefined>; statisticsMs: number }> {
   const { plan, widths, wanted } = request;
   const sinks: Partial<Record<GroupName, StatsSink<A>>> = {};
   if (plan.needs.activations) {
@@ -283,19 +294,31 @@ async function calibrateLayer<H, A>(runner: LayerRunner<H, A>, layer: number, hi
   }
   if (!sinks.ffn && !sinks.attention) {
     hidden.forEach(() => request.onWindow());
-    return { ffn: undefined, attention: undefined };
+    return { stats: { ffn: undefined, attention: undefined }, statisticsMs: 0 };
   }
+  let statisticsMs = 0;
+  const timed = (sink: StatsSink<A>) => async (x: A, rows: number) => {
+    const started = performance.now();
+    await sink.add(x, rows);
+    statisticsMs += performance.now() - started;
+  };
   const capture: LayerCapture<A> = {
-    fc2Input: sinks.ffn ? (x, rows) => sinks.ffn!.add(x, rows) : undefined,
-    outProjInput: sinks.attention ? (x, rows) => sinks.attention!.add(x, rows) : undefined,
+    fc2Input: sinks.ffn ? timed(sinks.ffn) : undefined,
+    outProjInput: sinks.attention ? timed(sinks.attention) : undefined,
   };
   for (const h of hidden) {
     await checkpoint(request.cancel);
-    const denseOutput = await runner.runLayer(layer, h, { capture });
-    runner.release?.(denseOutput);
+    if (runner.captureLayer) {
+      await runner.captureLayer(layer, h, capture);
+    } else {
+      const denseOutput = await runner.runLayer(layer, h, { capture });
+      runner.release?.(denseOutput);
+    }
     request.onWindow();
   }
-  return { ffn: await sinks.ffn?.finish(), attention: await sinks.attention?.finish() };
+  const started = performance.now();
+  const stats = { ffn: await sinks.ffn?.finish(), attention: await sinks.attention?.finish() };
+  return { stats, statisticsMs: statisticsMs + performance.now() - started };
 }
 
 /**
@@ -345,7 +368,7 @@ async function allocateGlobally<H, A>(runner: LayerRunner<H, A>, calibration: re
  */
 async function pruneFromDenseStatistics<H, A>(runner: LayerRunner<H, A>, calibration: readonly Int32Array[], plan: Plan<A>, progress: ProgressCallback, cancel: CancelFlag): Promise<PruneResult> {
   const startedMs = performance.now();
-  const timings: PhaseTimingsMs = { embed: 0, allocate: 0, calibrate: 0, score: 0, select: 0, restore: 0, compact: 0, error: 0, propagate: 0, total: 0 };
+  const timings: PhaseTimingsMs = { embed: 0, allocate: 0, calibrate: 0, statistics: 0, score: 0, select: 0, restore: 0, compact: 0, error: 0, propagate: 0, total: 0 };
   const numLayers = runner.numLayers;
   let t = performance.now();
   const hidden = await embedAll(runner, calibration, progress, cancel);

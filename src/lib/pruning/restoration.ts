@@ -40,8 +40,8 @@ export interface RestorationResult {
   weightKept: Float32Array; // [dOut, |K|]
   bias: Float32Array; // [dOut]
   lambda: number;
-  /** ‖Z·A − M‖_F / ‖M‖_F of the solve Z·(G_KK + λI) = W_D·G_DK. */
-  relativeResidual: number;
+  /** ‖Z·A − M‖_F / ‖M‖_F of the solve Z·(G_KK + λI) = W_D·G_DK (absent where the solver was not asked for it). */
+  relativeResidual?: number;
   timingsMs: { assemble: number; factor: number; solve: number };
 }
 
@@ -102,23 +102,32 @@ export function assembleRestoration(input: RestorationInput, options: Restoratio
   const lambda = options.dampingDelta * meanDiagonal(gram, n, kept);
   const size = keptCount + (options.refitBias ? 1 : 0);
   if (dropped.length === 0) return { size, keptCount, dropped, lambda, a: new Float64Array(0), gramDK: new Float64Array(0), assembleMs: 0 };
-  const gramAt = (i: number, j: number): number => {
-    if (i < n && j < n) return gram[i * n + j];
-    if (i < n) return stats.colSum[i];
-    if (j < n) return stats.colSum[j];
-    return stats.tokens;
-  };
-  const keptAugmented = Int32Array.from({ length: size }, (_, c) => (c < keptCount ? kept[c] : n));
   const a = new Float64Array(size * size); // G_KK + λI  [size, size]
-  for (let r = 0; r < size; r++) {
-    for (let c = 0; c < size; c++) a[r * size + c] = gramAt(keptAugmented[r], keptAugmented[c]);
-    if (r < keptCount) a[r * size + r] += lambda;
+  gatherGramRows(a, kept, { gram, colSum: stats.colSum, n, size });
+  for (let r = 0; r < keptCount; r++) a[r * size + r] += lambda;
+  if (size > keptCount) {
+    // The constant column's row: (colSum_K, T), undamped.
+    for (let c = 0; c < keptCount; c++) a[keptCount * size + c] = stats.colSum[kept[c]];
+    a[keptCount * size + keptCount] = stats.tokens;
   }
   const gramDK = new Float64Array(dropped.length * size); // G_{D,K}  [|D|, size]
-  dropped.forEach((d, p) => {
-    for (let c = 0; c < size; c++) gramDK[p * size + c] = gramAt(d, keptAugmented[c]);
-  });
+  gatherGramRows(gramDK, dropped, { gram, colSum: stats.colSum, n, size }, kept);
   return { size, keptCount, dropped, lambda, a, gramDK, assembleMs: performance.now() - started };
+}
+
+/**
+ * out[p, :] = (G[rows[p], K], colSum[rows[p]]) for each p: rows of G restricted to the kept columns K
+ * (`kept`, default `rows` itself), then, when `size` has room, the constant column's entry.
+ */
+function gatherGramRows(out: Float64Array, rows: Int32Array, source: { gram: Float64Array; colSum: Float64Array; n: number; size: number }, kept: Int32Array = rows): void {
+  const { gram, colSum, n, size } = source;
+  const keptCount = kept.length;
+  for (let p = 0; p < rows.length; p++) {
+    const from = rows[p] * n;
+    const to = p * size;
+    for (let c = 0; c < keptCount; c++) out[to + c] = gram[from + kept[c]];
+    if (size > keptCount) out[to + keptCount] = colSum[rows[p]];
+  }
 }
 
 /** The result when nothing was dropped: W_K = W, the bias as it was. */

@@ -24,14 +24,17 @@ export function tfDenseProduct(tf: Tf): DenseProduct {
   };
 }
 
-/** Statistics and restoration for the CPU path, both on tfjs products. */
-export function tfPruneKernels(tf: Tf): { stats: StatsFactory<Float32Array>; solver: RestorationSolver } {
+/**
+ * Statistics and restoration for the CPU path, both on tfjs products. `residual` asks the restoration
+ * for its relative residual (one more product per consumer; the page does not show it, tests do).
+ */
+export function tfPruneKernels(tf: Tf, options: { residual?: boolean } = {}): { stats: StatsFactory<Float32Array>; solver: RestorationSolver } {
   const product = tfDenseProduct(tf);
   return {
     stats: (width, options) => {
       const accumulator = new CalibrationStatsAccumulator(width, { ...options, product });
       return { add: (x, rows) => accumulator.add(x, rows), finish: async () => accumulator.finish() };
     },
-    solver: blockedRestorationSolver(product),
+    solver: blockedRestorationSolver(product, { residual: options.residual ?? false }),
   };
 }

@@ -1,7 +1,7 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { LAYER_NORM_EPS, valueHeadOffsets, type OptConfig } from '../config.ts';
 import { addPositionsCpu, gatherRowsCpu } from '../ops/embedding.ts';
-import { configWithLayerWidths, type Activations, type KvCache, type LayerOptions, type LayerResult, type OptRuntime } from '../runtime.ts';
+import { configWithLayerWidths, type Activations, type KvCache, type LayerCaptures, type LayerOptions, type LayerResult, type OptRuntime } from '../runtime.ts';
 import { checkLayerWeights, type LayerNormParams, type OptLayerWeights, type OptWeights } from '../weights.ts';
 import { CpuKvCache } from './cpuKvCache.ts';
 import { layerNormCpu } from '../ops/layerNorm.ts';
@@ -91,6 +91,16 @@ export class CpuOptRuntime implements OptRuntime<Float32Array> {
   }
 
   async layer(l: number, x: Activations<Float32Array>, options: LayerOptions = {}): Promise<LayerResult<Float32Array>> {
+    return this.runLayer(l, x, options, false);
+  }
+
+  async captureInputs(l: number, x: Activations<Float32Array>, capture: LayerCaptures): Promise<Omit<LayerResult<Float32Array>, 'hidden'>> {
+    const { outProjInput, fc2Input } = this.runLayer(l, x, { capture }, true);
+    return { outProjInput, fc2Input };
+  }
+
+  /** The layer; with `capturesOnly`, it stops after fc2's input (and `hidden` is x, unchanged). */
+  private runLayer(l: number, x: Activations<Float32Array>, options: LayerOptions, capturesOnly: boolean): LayerResult<Float32Array> {
     const tf = this.tf;
     const config = this.config;
     const weights = this.layers[l];
@@ -102,27 +112,35 @@ export class CpuOptRuntime implements OptRuntime<Float32Array> {
     const preLn = config.doLayerNormBefore;
     const norm = (data: Float32Array, params: LayerNormParams) => this.normArray(data, rows, params);
 
-    // Self-attention block.
-    const attnIn = preLn ? norm(x.data, weights.selfAttnLayerNorm) : x.data;
-    const q = linearOnArray(tf, attnIn, rows, weights.qProj); // [N, H]
-    const k = linearOnArray(tf, attnIn, rows, weights.kProj); // [N, H]
-    const v = linearOnArray(tf, attnIn, rows, weights.vProj); // [N, vDim]
-    const context = this.attention(l, q, k, v, batch, seqLen, cache); // [N, vDim]
+    // Self-attention block (or its output as given: a pruning pass that already computed it).
+    const given = options.attentionOutput;
+    if (given && (cache || given.length !== rows * config.vDims[l])) {
+      throw new RangeError(`layer ${l}: a given attention output must be [${rows}, ${config.vDims[l]}] and comes without a KV cache`);
+    }
+    let context = given; // [N, vDim]
+    if (!context) {
+      const attnIn = preLn ? norm(x.data, weights.selfAttnLayerNorm) : x.data;
+      const q = linearOnArray(tf, attnIn, rows, weights.qProj); // [N, H]
+      const k = linearOnArray(tf, attnIn, rows, weights.kProj); // [N, H]
+      const v = linearOnArray(tf, attnIn, rows, weights.vProj); // [N, vDim]
+      context = this.attention(l, q, k, v, batch, seqLen, cache);
+    }
+    if (capturesOnly && !options.capture?.fc2Input) return { hidden: x, outProjInput: options.capture?.outProjInput ? { data: context, batch, seqLen, width: config.vDims[l] } : undefined };
     let h = addInPlace(linearOnArray(tf, context, rows, weights.outProj), x.data); // [N, H]
     if (!preLn) h = norm(h, weights.selfAttnLayerNorm);
 
     // Feed-forward block.
     const mlpIn = preLn ? norm(h, weights.finalLayerNorm) : h;
     const activations = linearOnArray(tf, mlpIn, rows, weights.fc1, true); // [N, ffn], ReLU applied
-    let out = addInPlace(linearOnArray(tf, activations, rows, weights.fc2), h); // [N, H]
-    if (!preLn) out = norm(out, weights.finalLayerNorm);
-
     const shaped = (data: Float32Array, width: number): Activations<Float32Array> => ({ data, batch, seqLen, width });
-    return {
-      hidden: shaped(out, config.hiddenSize),
+    const captured = {
       outProjInput: options.capture?.outProjInput ? shaped(context, config.vDims[l]) : undefined,
       fc2Input: options.capture?.fc2Input ? shaped(activations, config.ffnDims[l]) : undefined,
     };
+    if (capturesOnly) return { hidden: x, ...captured };
+    let out = addInPlace(linearOnArray(tf, activations, rows, weights.fc2), h); // [N, H]
+    if (!preLn) out = norm(out, weights.finalLayerNorm);
+    return { hidden: shaped(out, config.hiddenSize), ...captured };
   }
 
   /**
