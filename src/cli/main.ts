@@ -9,6 +9,8 @@ type Command = (argv: string[]) => Promise<unknown>;
 /** Commands by name; each module adds its own file under ./commands and one line here. */
 const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   calib: () => import('./commands/calib.ts'),
+  caption: () => import('./commands/caption.ts'),
+  'caption-metrics': () => import('./commands/captionMetrics.ts'),
   export: () => import('./commands/export.ts'),
   gdbr: () => import('./commands/gdbr.ts'),
   irs: () => import('./commands/irs.ts'),
