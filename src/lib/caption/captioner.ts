@@ -39,7 +39,7 @@ export interface CaptionerConfig {
   seed: number;
 }
 
-export const CAPTIONER_DEFAULTS: CaptionerConfig = { width: 64, heads: 4, topKeywords: 5, maxLength: 14, steps: 500, batch: 32, learningRate: 2e-3, refiner: true, beam: 1, seed: 0 };
+export const CAPTIONER_DEFAULTS: CaptionerConfig = { width: 64, heads: 4, topKeywords: 5, maxLength: 14, steps: 300, batch: 32, learningRate: 2e-3, refiner: true, beam: 1, seed: 0 };
 
 export interface CaptionerData {
   frames: number;

@@ -39,7 +39,7 @@ export interface WorldDataOptions {
   seed: number;
 }
 
-export const WORLD_DEFAULTS: WorldDataOptions = { train: 400, val: 0, test: 100, frames: 16, size: 64, grid: 16, captionsPerClip: 10, seed: 0 };
+export const WORLD_DEFAULTS: WorldDataOptions = { train: 300, val: 0, test: 100, frames: 16, size: 64, grid: 16, captionsPerClip: 10, seed: 0 };
 
 export function worldDataset(options: WorldDataOptions, onClip?: (done: number, total: number) => void): CaptionDataset {
   const { frames, size, grid, seed } = options;

@@ -76,8 +76,13 @@ export function syntheticSample(ids: readonly number[], isKeyword: (id: number) 
     const op = rng.int(3);
     const word = firstWord + rng.int(vocabSize - firstWord);
     if (op === 0 && length > 0) corruptions.push({ kind: 'replace', position: rng.int(length), word });
-    else if (op === 1 && length > 1) corruptions.push({ kind: 'delete', position: rng.int(length) }), length--;
-    else corruptions.push({ kind: 'insert', position: rng.int(length + 1), word }), length++;
+    else if (op === 1 && length > 1) {
+      corruptions.push({ kind: 'delete', position: rng.int(length) });
+      length--;
+    } else {
+      corruptions.push({ kind: 'insert', position: rng.int(length + 1), word });
+      length++;
+    }
   }
   return corrupt(ids, corruptions);
 }

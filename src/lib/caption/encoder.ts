@@ -22,7 +22,7 @@ export interface EncoderConfig {
   seed: number;
 }
 
-export const ENCODER_DEFAULTS: EncoderConfig = { width: 64, convChannels: 8, steps: 300, batch: 32, learningRate: 3e-3, temperature: 0.07, seed: 0 };
+export const ENCODER_DEFAULTS: EncoderConfig = { width: 64, convChannels: 8, steps: 200, batch: 32, learningRate: 3e-3, temperature: 0.07, seed: 0 };
 
 export interface TrainedEncoder {
   width: number;

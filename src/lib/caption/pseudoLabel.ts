@@ -70,23 +70,21 @@ export function editChain(caption: string, context: EditContext, config: PseudoL
     const choice = chooseAction(ids, keywords, config, rng, config.actionSource === 'classifier' ? classifier : undefined);
     if (!choice) break;
     const { action, position } = choice;
-    let proposal: number[];
     let accept: number;
     let word: number | undefined;
     if (action === REPLACE) {
       const scores = penaliseRepetition(slotScores(lm, ids, position), ids.filter((_, i) => i !== position), config.theta);
       word = sampleTopK(scores, config.topK, () => rng.next()).id;
-      proposal = applyEdit(ids, keywords, REPLACE, position, word).ids;
-      accept = 1;
+      accept = 1; // a Gibbs move from the LM's slot distribution
     } else if (action === INSERT) {
       const slotted = [...ids.slice(0, position), 0, ...ids.slice(position)];
       const scores = penaliseRepetition(slotScores(lm, slotted, position), ids, config.theta);
       const drawn = sampleTopK(scores, config.topK, () => rng.next());
       word = drawn.id;
-      proposal = applyEdit(ids, keywords, INSERT, position, word).ids;
+      const proposal = applyEdit(ids, keywords, INSERT, position, word).ids;
       accept = Math.min(1, Math.exp(sentenceLogProb(lm, proposal) - logProb) / drawn.prob);
     } else {
-      proposal = applyEdit(ids, keywords, DELETE, position, 0).ids;
+      const proposal = applyEdit(ids, keywords, DELETE, position, 0).ids;
       const scores = penaliseRepetition(slotScores(lm, ids, position), proposal, config.theta);
       const back = topKProb(scores, config.topK, ids[position]);
       accept = Math.min(1, Math.exp(sentenceLogProb(lm, proposal) - logProb) * back);

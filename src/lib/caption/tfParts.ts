@@ -55,7 +55,7 @@ export function applyDense(tf: Tf, layer: Dense, x: TfCore.Tensor): TfCore.Tenso
   const shape = x.shape;
   const flat = tf.reshape(x, [-1, shape[shape.length - 1]]) as T2;
   const y = tf.add(tf.matMul(flat, layer.w as unknown as T2), layer.b);
-  return tf.reshape(y, [...shape.slice(0, -1), layer.w.shape[1]]);
+  return tf.reshape(y, [...shape.slice(0, -1), layer.w.shape[1] as number]);
 }
 
 export interface Norm {

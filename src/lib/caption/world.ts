@@ -59,7 +59,7 @@ export function makeClipSpecs(options: WorldOptions): ClipSpec[] {
     const colour = pick(COLOUR_NAMES);
     const endColour = event === 'recolour' ? pick(COLOUR_NAMES.filter((c) => c !== colour)) : colour;
     const size = rng.next() < 0.5 ? 'small' : 'big';
-    let r0 = SIZE_RADIUS[size];
+    let r0: number = SIZE_RADIUS[size];
     let r1 = r0;
     if (event === 'grow') [r0, r1] = [0.07, 0.22];
     if (event === 'shrink') [r0, r1] = [0.22, 0.07];
