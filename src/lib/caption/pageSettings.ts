@@ -59,7 +59,8 @@ const NUMBER_KEYS = { seed: 'seed', train: 'train', test: 'test', encoderSteps: 
 export function configFromParams(params: URLSearchParams): CaptionPageConfig {
   const config: CaptionPageConfig = { ...PRESETS.default.config };
   const runs = params.get('runs');
-  if (runs !== null) config.runs = runs.split(',').filter(Boolean) as RunName[];
+  // a bare '+' in a query string reads as a space: few+pseudo arrives as "few pseudo"
+  if (runs !== null) config.runs = runs.replaceAll(' ', '+').split(',').filter(Boolean) as RunName[];
   for (const [key, name] of Object.entries(NUMBER_KEYS) as [keyof typeof NUMBER_KEYS, string][]) {
     const raw = params.get(name);
     if (raw === null) continue;
