@@ -24,7 +24,7 @@ for (const run of runs) {
   const ablation = (setting === run ? 'none' : run) as Ablation;
   for (const seed of seeds) {
     const result = await runCaptionExperiment(tf, { ...CAPTION_DEFAULTS, setting, ablation, seed });
-    const row: Row = { run, seed, ...result.metrics, pairs: result.stats.trainPairs, 'repeat rate': result.stats.pseudoRepeatRate ?? null, seconds: result.seconds.total };
+    const row: Row = { run, seed, ...result.metrics, pairs: result.stats.trainPairs, 'repeat rate': result.stats.pseudoRepeatRate ?? null, 'in grammar': result.stats.pseudoInGrammar ?? null, seconds: result.seconds.total };
     perRun.push(row);
     console.log(JSON.stringify(row));
   }

@@ -1,7 +1,7 @@
 import { dump } from 'npyjs';
 import { describe, expect, it } from 'vitest';
 import { importDataset, parseCaptionsJson, parseFeaturesJson, parseNpyFeatures, worldDataset } from '../../src/lib/caption/dataset.ts';
-import { captionsFor, keywordsOf } from '../../src/lib/caption/grammar.ts';
+import { allCaptions, captionsFor, keywordsOf } from '../../src/lib/caption/grammar.ts';
 import { BACKGROUND, COLOURS, makeClipSpecs, renderClip, type Colour } from '../../src/lib/caption/world.ts';
 
 /** What the frames show, measured from pixels only: per frame, the shape's pixels, centroid and colour. */
@@ -78,6 +78,8 @@ describe('the procedural world and its grammar', () => {
     const captions = captionsFor(spec, 10, 3);
     expect(new Set(captions).size).toBe(10);
     expect(captionsFor(spec, 10, 3)).toEqual(captions);
+    const every = new Set(allCaptions(spec));
+    for (const c of captionsFor(spec, 40, 9)) expect(every.has(c)).toBe(true);
     expect(keywordsOf('in the video a small red ball slides to the left')).toEqual(['small', 'red', 'ball', 'slides', 'left']);
   });
 

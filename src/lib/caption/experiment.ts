@@ -4,7 +4,7 @@ import { CAPTIONER_DEFAULTS, trainCaptioner, type CaptionerConfig, type Generate
 import { CLASSIFIER_DEFAULTS, trainClassifier, type ClassifierConfig } from './classifier.ts';
 import { WORLD_DEFAULTS, worldDataset, type CaptionDataset, type WorldDataOptions } from './dataset.ts';
 import { ENCODER_DEFAULTS, dot, trainEncoder, type EncoderConfig } from './encoder.ts';
-import { FUNCTION_WORDS } from './grammar.ts';
+import { FUNCTION_WORDS, allCaptions } from './grammar.ts';
 import { scoreCaptions, type CaptionScores } from './metrics.ts';
 import { trainTrigramLm } from './ngramLm.ts';
 import { PSEUDO_DEFAULTS, pseudoLabel, type ChainResult, type PseudoLabelConfig } from './pseudoLabel.ts';
@@ -66,7 +66,7 @@ export interface CaptionResult {
   examples: ClipExample[];
   /** Training clips with the one caption, its edit chain and the kept pseudo-labels. */
   chains: { id: string; spec?: ClipSpec; given: string; chain: ChainResult; kept: string[] }[];
-  stats: { trainClips: number; testClips: number; trainPairs: number; vocabulary: number; classifierAccuracy?: number; pseudoRepeatRate?: number; candidatesPerClip?: number };
+  stats: { trainClips: number; testClips: number; trainPairs: number; vocabulary: number; classifierAccuracy?: number; pseudoRepeatRate?: number; candidatesPerClip?: number; pseudoInGrammar?: number };
   seconds: { total: number; data: number; encoder: number; pseudo: number; captioner: number; evaluate: number };
   frames: number;
   frameSize: number;
@@ -157,6 +157,7 @@ export async function runCaptionExperiment(tf: Tf, config: CaptionConfig, hooks:
     for (const [id, kept] of labels.labels) available.get(id)!.push(...kept);
     chains = [...labels.chains].map(([id, chain]) => ({ id, spec: data.clips.get(id)!.spec, given: clips.find((c) => c.id === id)!.caption, chain, kept: labels.labels.get(id) ?? [] }));
     stats.pseudoRepeatRate = labels.repeatRate;
+    stats.pseudoInGrammar = inGrammarShare(data, labels.labels);
     stats.candidatesPerClip = labels.candidatesPerClip;
   }
   lap('pseudo');
@@ -212,4 +213,21 @@ export async function runCaptionExperiment(tf: Tf, config: CaptionConfig, hooks:
     frames: data.frames,
     frameSize: hooks.dataset ? 0 : config.world.size,
   };
+}
+
+/**
+ * World data only: the share of pseudo-labels that the grammar itself could have written for their clip
+ * (a conservative truth check: a true sentence in other words counts as not in the grammar).
+ */
+function inGrammarShare(data: CaptionDataset, labels: Map<string, string[]>): number | undefined {
+  let kept = 0;
+  let inGrammar = 0;
+  for (const [id, list] of labels) {
+    const spec = data.clips.get(id)?.spec;
+    if (!spec) return undefined;
+    const grammar = new Set(allCaptions(spec));
+    kept += list.length;
+    inGrammar += list.filter((s) => grammar.has(s)).length;
+  }
+  return kept ? inGrammar / kept : undefined;
 }

@@ -60,6 +60,17 @@ export function captionsFor(spec: ClipSpec, count: number, seed: number): string
   return [...out];
 }
 
+/** Every caption the grammar can write for the clip. */
+export function allCaptions(spec: ClipSpec): string[] {
+  const sizes = spec.event === 'grow' || spec.event === 'shrink' ? [''] : ['', ...SIZES[spec.size]];
+  const out: string[] = [];
+  for (const prefix of new Set(PREFIXES))
+    for (const det of ['a', 'the'])
+      for (const size of sizes)
+        for (const noun of NOUNS[spec.shape]) for (const predicate of predicates(spec)) out.push([prefix, det, size, spec.colour, noun, predicate].filter(Boolean).join(' '));
+  return out;
+}
+
 /**
  * Words a caption is about (the lexical constraints of pseudo-labelling and the keyword refiner's targets):
  * every token that is not a function word of the grammar.

@@ -24,9 +24,9 @@ export interface CaptionPageConfig {
 export type PresetName = 'default' | 'tiny' | 'ablations';
 
 export const PRESETS: Record<PresetName, { label: string; config: CaptionPageConfig }> = {
-  default: { label: 'Three settings (≈2 min)', config: { runs: ['full', 'few', 'few+pseudo'], seed: 0, train: 120, test: 40, encoderSteps: 100, classifierSteps: 150, captionerSteps: 150, theta: 1.6, beam: 1 } },
+  default: { label: 'Three settings (≈2 min)', config: { runs: ['full', 'few', 'few+pseudo'], seed: 0, train: 100, test: 40, encoderSteps: 80, classifierSteps: 120, captionerSteps: 120, theta: 1.6, beam: 1 } },
   tiny: { label: 'Tiny (seconds)', config: { runs: ['few+pseudo'], seed: 0, train: 40, test: 10, encoderSteps: 20, classifierSteps: 30, captionerSteps: 20, theta: 1.6, beam: 1 } },
-  ablations: { label: 'Ablations of few+pseudo', config: { runs: ['few+pseudo', 'random-edits', 'no-penalty', 'no-refiner'], seed: 0, train: 120, test: 40, encoderSteps: 100, classifierSteps: 150, captionerSteps: 150, theta: 1.6, beam: 1 } },
+  ablations: { label: 'Ablations of few+pseudo', config: { runs: ['few+pseudo', 'random-edits', 'no-penalty', 'no-refiner'], seed: 0, train: 100, test: 40, encoderSteps: 80, classifierSteps: 120, captionerSteps: 120, theta: 1.6, beam: 1 } },
 };
 
 /** The experiment config of one run of the page's job. */
