@@ -50,6 +50,17 @@ describe('/video-captioning', () => {
     await page.close();
   });
 
+  it('shows progress with the phase, and cancel stops the job without an error', async () => {
+    const { page, consoleErrors } = await openPage(site, '/video-captioning');
+    await page.getByTestId('run').click();
+    await expect.poll(() => page.getByTestId('progress-text').textContent(), { timeout: 60_000 }).toMatch(/full \(1\/3\)/);
+    await page.getByTestId('cancel').click();
+    await expect.poll(() => page.getByTestId('run').isEnabled(), { timeout: 60_000 }).toBe(true);
+    expect(await page.getByTestId('error-banner').count()).toBe(0);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
   it('names a bad link setting in the error banner', async () => {
     const { page } = await openPage(site, '/video-captioning?runs=everything');
     await expect.poll(() => page.getByTestId('error-banner').textContent(), { timeout: 30_000 }).toContain('runs must be among');
