@@ -10,6 +10,8 @@ type Command = (argv: string[]) => Promise<unknown>;
 const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
   brain: () => import('./commands/brain.ts'),
   calib: () => import('./commands/calib.ts'),
+  caption: () => import('./commands/caption.ts'),
+  'caption-metrics': () => import('./commands/captionMetrics.ts'),
   export: () => import('./commands/export.ts'),
   gdbr: () => import('./commands/gdbr.ts'),
   irs: () => import('./commands/irs.ts'),

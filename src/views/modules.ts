@@ -94,9 +94,9 @@ export const MODULES: readonly ModuleEntry[] = [
   {
     route: '/video-captioning',
     title: 'Few-supervised video captioning',
-    summary: 'Caption videos from a handful of labelled examples.',
-    ready: false,
-    planned: true,
+    summary: 'Caption clips from one sentence each: lexically constrained pseudo-labels and a keyword-refined captioner.',
+    ready: true,
+    load: () => import('./caption/CaptionPage.svelte'),
   },
 ];
 
