@@ -7,7 +7,7 @@
  * Flags: --side 32 --batch 64 --steps 20 --archs mlp,cnn,transformer
  */
 import { formatTable, machineDescription, writeResults, type Row } from './harness/report.ts';
-import { isSoftwareAdapter } from '../src/lib/backend.ts';
+import { openNodeTfWebgpu, useTfBackend } from './harness/tfWebgpu.ts';
 import { makeDecoder, parameterCount, type Arch, type Tf } from '../src/lib/brain/decoders.ts';
 import { trainDecoder, type PooledData } from '../src/lib/brain/train.ts';
 import { nodeTf } from '../src/lib/opt/cpu/nodeTf.ts';
@@ -29,31 +29,8 @@ const voxels = side * side;
 const tf = (await nodeTf()) as unknown as Tf;
 registerWasmConvFilterGrad();
 
-/** tfjs-webgpu under Node on a hardware adapter (the `webgpu` package), or why not. */
-let webgpuLabel = '';
-async function openWebgpu(): Promise<string | null> {
-  try {
-    const { create, globals } = await import('webgpu');
-    Object.assign(globalThis, globals);
-    const gpu = create([]);
-    const adapter = await gpu.requestAdapter();
-    if (!adapter) return 'no adapter';
-    const info = adapter.info;
-    const summary = { vendor: info.vendor, architecture: info.architecture, description: info.description, isFallback: (info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false };
-    if (isSoftwareAdapter(summary)) return `no adapter (only ${info.vendor} ${info.architecture}, software)`;
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
-    await import('@tensorflow/tfjs-backend-webgpu');
-    webgpuLabel = `${info.vendor} ${info.architecture} ${info.description}`.trim();
-    return null;
-  } catch (error) {
-    return `no adapter (${(error as Error).message.split('\n')[0]})`;
-  }
-}
-const webgpuMissing = await openWebgpu();
-const onBackend = async (name: 'wasm' | 'webgpu') => {
-  if (tf.getBackend() !== name && !(await tf.setBackend(name))) throw new Error(`tfjs could not start ${name}`);
-  await tf.ready();
-};
+const { missing: webgpuMissing, label: webgpuLabel } = await openNodeTfWebgpu();
+const onBackend = (name: 'wasm' | 'webgpu') => useTfBackend(tf, name);
 
 const rng = new Rng(1);
 const data: PooledData = {

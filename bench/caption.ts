@@ -16,7 +16,7 @@ import { trainTrigramLm } from '../src/lib/caption/ngramLm.ts';
 import { PSEUDO_DEFAULTS, pseudoLabel } from '../src/lib/caption/pseudoLabel.ts';
 import type { Tf } from '../src/lib/caption/tfParts.ts';
 import { Vocabulary } from '../src/lib/caption/vocab.ts';
-import { isSoftwareAdapter } from '../src/lib/backend.ts';
+import { openNodeTfWebgpu, useTfBackend } from './harness/tfWebgpu.ts';
 import { nodeTf } from '../src/lib/opt/cpu/nodeTf.ts';
 
 function flag(name: string, fallback: string): string {
@@ -27,30 +27,8 @@ const steps = Number(flag('steps', '20'));
 const clips = Number(flag('clips', '64'));
 const tf = (await nodeTf()) as unknown as Tf;
 
-let webgpuLabel = '';
-async function openWebgpu(): Promise<string | null> {
-  try {
-    const { create, globals } = await import('webgpu');
-    Object.assign(globalThis, globals);
-    const gpu = create([]);
-    const adapter = await gpu.requestAdapter();
-    if (!adapter) return 'no adapter';
-    const info = adapter.info;
-    const summary = { vendor: info.vendor, architecture: info.architecture, description: info.description, isFallback: (info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false };
-    if (isSoftwareAdapter(summary)) return `no adapter (only ${info.vendor} ${info.architecture}, software)`;
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
-    await import('@tensorflow/tfjs-backend-webgpu');
-    webgpuLabel = `${info.vendor} ${info.architecture} ${info.description}`.trim();
-    return null;
-  } catch (error) {
-    return `no adapter (${(error as Error).message.split('\n')[0]})`;
-  }
-}
-const webgpuMissing = await openWebgpu();
-const onBackend = async (name: 'wasm' | 'webgpu') => {
-  if (tf.getBackend() !== name && !(await tf.setBackend(name))) throw new Error(`tfjs could not start ${name}`);
-  await tf.ready();
-};
+const { missing: webgpuMissing, label: webgpuLabel } = await openNodeTfWebgpu();
+const onBackend = (name: 'wasm' | 'webgpu') => useTfBackend(tf, name);
 
 const data = worldDataset({ ...WORLD_DEFAULTS, train: clips, test: 0 });
 const available = new Map(data.splits.train.map((id) => [id, data.clips.get(id)!.captions.slice()]));

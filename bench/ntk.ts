@@ -12,7 +12,7 @@ import { runKernelGd } from '../src/lib/ntk/kernelGd.ts';
 import { initNetwork, trainNetwork, type NetworkTrainer } from '../src/lib/ntk/network.ts';
 import { trainNetworkTf, type Tf } from '../src/lib/ntk/networkTf.ts';
 import { sampleSphere } from '../src/lib/ntk/sphere.ts';
-import { isSoftwareAdapter } from '../src/lib/backend.ts';
+import { openNodeTfWebgpu, useTfBackend } from './harness/tfWebgpu.ts';
 import { nodeTf } from '../src/lib/opt/cpu/nodeTf.ts';
 
 function flag(name: string, fallback: string): string {
@@ -29,31 +29,8 @@ const tf = (await nodeTf()) as unknown as Tf;
 const { x } = sampleSphere({ n, d, law: 'uniform', seed: 1 });
 const y = Float64Array.from({ length: n }, (_, i) => Math.sin(Math.PI * x[i * d]));
 const empty = new Float64Array(0);
-/** tfjs-webgpu under Node on a hardware adapter (the `webgpu` package), or why not. */
-async function openWebgpu(): Promise<string | null> {
-  try {
-    const { create, globals } = await import('webgpu');
-    Object.assign(globalThis, globals);
-    const gpu = create([]);
-    const adapter = await gpu.requestAdapter();
-    if (!adapter) return 'no adapter';
-    const info = adapter.info;
-    const summary = { vendor: info.vendor, architecture: info.architecture, description: info.description, isFallback: (info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false };
-    if (isSoftwareAdapter(summary)) return `no adapter (only ${info.vendor} ${info.architecture}, software)`;
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
-    await import('@tensorflow/tfjs-backend-webgpu');
-    webgpuLabel = `${info.vendor} ${info.architecture} ${info.description}`.trim();
-    return null;
-  } catch (error) {
-    return `no adapter (${(error as Error).message.split('\n')[0]})`;
-  }
-}
-let webgpuLabel = '';
-const webgpuMissing = await openWebgpu();
-const onBackend = async (name: 'wasm' | 'webgpu') => {
-  if (tf.getBackend() !== name && !(await tf.setBackend(name))) throw new Error(`tfjs could not start ${name}`);
-  await tf.ready();
-};
+const { missing: webgpuMissing, label: webgpuLabel } = await openNodeTfWebgpu();
+const onBackend = (name: 'wasm' | 'webgpu') => useTfBackend(tf, name);
 const paths: { name: string; steps: number; train: NetworkTrainer }[] = [
   { name: 'cpu reference (typed arrays, f64)', steps: cpuSteps, train: trainNetwork },
   { name: 'tfjs wasm (f32)', steps: tfSteps, train: async (options) => (await onBackend('wasm'), trainNetworkTf(tf, options)) },
