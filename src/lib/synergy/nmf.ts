@@ -76,6 +76,8 @@ export interface NmfRun {
   vafByRestart: number[][];
   iterationsByRestart: number[][];
   backend: 'cpu' | 'webgpu';
+  /** CPU threads that fitted the restarts (the pool's workers, or 1); absent on the GPU path. */
+  workers?: number;
 }
 
 export interface NmfHooks {

@@ -1,12 +1,16 @@
 import { checkpoint, neverCancelled } from '../cancel.ts';
-import { BestFits, checkNmfInput, initialFactors, mean, nmfFitFast, nmfProblems, sumOfSquares, transpose, type NmfSolver } from './nmf.ts';
-import { NmfSimdFitter, nmfKernelModule } from './nmfSimd.ts';
+import { BestFits, checkNmfInput, initialFactors, mean, nmfFitFast, nmfProblems, sumOfSquares, transpose, type NmfData, type NmfHooks, type NmfRun, type NmfSettings, type NmfSolver } from './nmf.ts';
+import { LocalNmfRunner } from './nmfRunner.ts';
+import { nmfKernelModule, simdProblemBytes } from './nmfSimd.ts';
+import { mergeNmfTasks, planNmfTasks, runNmfTasks, type NmfTaskRunner } from './nmfTasks.ts';
 
 /**
- * The CPU solvers. `nmfCpu` runs the WebAssembly SIMD kernel with all restarts of a k batched (up to
- * `BATCH_BYTES` of kernel memory at once), and falls back to `nmfCpuScalar` where the engine lacks
- * WebAssembly SIMD. Both start every (k, restart) from `initialFactors`, stop it by the shared rule and
- * keep the best restart per k, so they agree with each other and with the WGSL path.
+ * The CPU solvers. `nmfCpu` runs the WebAssembly SIMD kernel in this thread, with all restarts of a k
+ * batched (up to `BATCH_BYTES` of kernel memory at once); `nmfCpuOn` runs the same tasks on several
+ * threads (nmfTasks.ts: largest first, dynamic queue) with results bit-identical to `nmfCpu`'s. Both fall
+ * back to `nmfCpuScalar` where the engine lacks WebAssembly SIMD. Every path starts each (k, restart)
+ * from `initialFactors`, stops it by the shared rule and keeps the best restart per k, so they agree
+ * with each other and with the WGSL path.
  */
 
 /** Kernel memory for one batch of restarts: 20 restarts of k = 8 on 100 000 samples fit at once. */
@@ -18,37 +22,29 @@ export const nmfCpu: NmfSolver = async (data, settings, hooks = {}) => {
   checkNmfInput(data, settings);
   const module = await nmfKernelModule();
   if (!module) return nmfCpuScalar(data, settings, hooks);
-  const cancel = hooks.cancel ?? neverCancelled;
-  const fitter = new NmfSimdFitter(module, data, sumOfSquares(data.e));
-  const meanE = mean(data.e);
-  const collector = new BestFits(data, settings);
-  const total = settings.kMax * settings.restarts * settings.maxIterations;
-  let finished = 0;
-  let lastYieldMs = performance.now();
-  for (let k = 1; k <= settings.kMax; k++) {
-    const perBatch = Math.max(1, Math.floor(BATCH_BYTES / fitter.problemBytes(k)));
-    for (let first = 0; first < settings.restarts; first += perBatch) {
-      const restarts = Array.from({ length: Math.min(perBatch, settings.restarts - first) }, (_, index) => first + index);
-      const starts = restarts.map((restart) => initialFactors(data, { k, restart }, settings.seed, meanE));
-      const message = `k = ${k}, restarts ${first + 1}–${first + restarts.length}/${settings.restarts}`;
-      const fits = await fitter.fitBatch(k, starts, settings, async (done) => {
-        if (performance.now() - lastYieldMs < YIELD_MS) return;
-        hooks.progress?.({ phase: 'NMF', done: finished + done, total, message });
-        await checkpoint(cancel);
-        lastYieldMs = performance.now();
-      });
-      // In restart order, so ties go to the earlier restart as on the other paths.
-      fits.forEach((fit, index) => {
-        const restart = restarts[index];
-        collector.record(k, restart, fit.vaf, fit.iterations);
-        if (fit.vaf > collector.bestVaf(k)) collector.add({ k, restart, w: fit.w, h: fit.readH(), vaf: fit.vaf, iterations: fit.iterations, converged: fit.converged });
-      });
-      finished += restarts.length * settings.maxIterations;
-      hooks.progress?.({ phase: 'NMF', done: finished, total, message });
-    }
-  }
-  return collector.finish('cpu');
+  return solveOn([new LocalNmfRunner(module)], data, settings, hooks);
 };
+
+/**
+ * The SIMD path with the restarts spread over `runners` (a pool's workers, E copied to each once per
+ * run). Same tasks' results as `nmfCpu`, so the same run, bit for bit.
+ */
+export function nmfCpuOn(runners: NmfTaskRunner[]): NmfSolver {
+  if (runners.length === 0) throw new RangeError('nmfCpuOn needs at least one runner');
+  return async (data, settings, hooks = {}) => {
+    checkNmfInput(data, settings);
+    if (!(await nmfKernelModule())) return nmfCpuScalar(data, settings, hooks);
+    return solveOn(runners, data, settings, hooks);
+  };
+}
+
+async function solveOn(runners: NmfTaskRunner[], data: NmfData, settings: NmfSettings, hooks: NmfHooks): Promise<NmfRun> {
+  const { m, n } = data;
+  await Promise.all(runners.map((runner) => runner.load(data)));
+  const tasks = planNmfTasks(settings, { m, workers: runners.length, maxBatch: (k) => BATCH_BYTES / simdProblemBytes(m, n, k) });
+  const results = await runNmfTasks(tasks, runners, settings, { ...hooks, yieldEveryMs: YIELD_MS });
+  return { ...mergeNmfTasks(data, settings, results), workers: runners.length };
+}
 
 /** Every (k, restart) in turn on the scalar loop `nmfFitFast`: the path without WebAssembly SIMD. */
 export const nmfCpuScalar: NmfSolver = async (data, settings, hooks = {}) => {

@@ -56,6 +56,12 @@ export interface BatchFit extends Omit<NmfFit, 'restart' | 'h'> {
   readH(): Float32Array;
 }
 
+/** Bytes of kernel memory one problem with k synergies needs on m × n data (its H dominates). */
+export function simdProblemBytes(m: number, n: number, k: number): number {
+  const nPad = Math.ceil(n / SAMPLE_STEP) * SAMPLE_STEP;
+  return align(k * m * LANE_BYTES) + align(k * k * LANE_BYTES) + align(k * nPad * 4) + align(k * m * 8) + align(k * k * 8) + DESCRIPTOR_BYTES;
+}
+
 export class NmfSimdFitter {
   private readonly kernel: KernelExports;
   private readonly m: number;
@@ -77,9 +83,8 @@ export class NmfSimdFitter {
     for (let i = 0; i < data.m; i++) memory.set(data.e.subarray(i * data.n, (i + 1) * data.n), this.eAddress / 4 + i * this.nPad);
   }
 
-  /** Bytes of kernel memory one problem with k synergies needs (its H dominates). */
   problemBytes(k: number): number {
-    return align(k * this.m * LANE_BYTES) + align(k * k * LANE_BYTES) + align(k * this.nPad * 4) + align(k * this.m * 8) + align(k * k * 8) + DESCRIPTOR_BYTES;
+    return simdProblemBytes(this.m, this.n, k);
   }
 
   /**
