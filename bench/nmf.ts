@@ -7,12 +7,21 @@
  *    Node on the CPU paths. The SIMD path runs the full work where it is at most --full-gflop GFLOP
  *    (or everything with --full); the rest, and the slow paths, are timed on two slices of the work
  *    and PROJECTED to the full work (fixed iterations: every iteration costs the same), labelled so.
+ * 3. one thread vs the worker pool (issue 19's size: 14 × 100 000, k = 1…8 × 2 restarts × 500 iterations)
+ *    in Node, interleaved (1 thread, 2 workers, 1 thread, …), min of --repeats, with the ratio to
+ *    scikit-learn's multiplicative updates measured on the issue's machine (fixed references, not run here).
  * Flags: --sizes 8x1000,14x2000  --iterations 50  --kmax 8  --restarts 20  --reference-restarts 1
  *        --issue-sizes 8x100000,14x1000000  --full-gflop 3000  --full  --slice-iterations 2,12  --no-browser
+ *        --workers-only (section 3 alone)  --quick (section 3 alone on 100 of the 500 iterations, ~1 min)
+ *        --workers-size 14x100000  --workers-restarts 2  --workers-kmax 8  --workers-iterations 500  --repeats 3  --pool 2
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { runBrowserBench } from './harness/browser.ts';
-import { formatTable, writeResults, type Row } from './harness/report.ts';
-import { CPU_IMPLEMENTATIONS, NMF_FLOP_FORMULA, benchData, describeWork, nmfFlops, timeRun, type CpuImplementation, type NmfBenchSize, type NmfTiming, type NmfWork } from './nmfFlops.ts';
+import { formatTable, machineDescription, writeResults, type Row } from './harness/report.ts';
+import { startNmfNodePool } from '../src/cli/commands/nmfWorkers.ts';
+import { nmfCpu, nmfCpuOn } from '../src/lib/synergy/nmfCpu.ts';
+import type { NmfRun } from '../src/lib/synergy/nmf.ts';
+import { CPU_IMPLEMENTATIONS, NMF_FLOP_FORMULA, benchData, describeWork, fixedWorkSettings, nmfFlops, timeRun, type CpuImplementation, type NmfBenchSize, type NmfTiming, type NmfWork } from './nmfFlops.ts';
 import type { AdapterSummary } from '../src/lib/backend.ts';
 
 function flag(name: string, fallback: string): string {
@@ -44,9 +53,11 @@ function ratioRows(timings: NmfTiming[], extra: (t: NmfTiming) => Row = () => ({
   });
 }
 
+const quick = process.argv.includes('--quick');
+const workersOnly = quick || process.argv.includes('--workers-only');
 console.log(`NMF benchmark. ${NMF_FLOP_FORMULA}; GFLOP/s = FLOP of the measured work / measured seconds.`);
 let browser: { adapter: AdapterSummary; timings: NmfTiming[] } | undefined;
-if (!process.argv.includes('--no-browser')) {
+if (!workersOnly && !process.argv.includes('--no-browser')) {
   const sizes = parseSizes(flag('sizes', '8x1000,14x2000'));
   const result = await runBrowserBench<{ adapter: AdapterSummary; timings: NmfTiming[] }>('nmf', { sizes, work: scaledWork, referenceRestarts: Number(flag('reference-restarts', '1')) });
   const { adapter, timings } = result;
@@ -98,25 +109,90 @@ async function timeIssueSize(size: NmfBenchSize, impl: CpuImplementation, slice:
   };
 }
 
-// Warm-up: JIT and wasm tier-up on a small problem, so the timings measure steady code.
-for (const impl of Object.keys(CPU_IMPLEMENTATIONS) as CpuImplementation[]) await CPU_IMPLEMENTATIONS[impl](benchData({ m: 8, n: 2000 }), { kMax: 3, restarts: 2, iterations: 20 });
 const issue: IssueTiming[] = [];
-const fullLimitFlop = process.argv.includes('--full') ? Infinity : Number(flag('full-gflop', '3000')) * 1e9;
-const [sliceFrom, sliceTo] = flag('slice-iterations', '2,12').split(',').map(Number);
-for (const size of parseSizes(flag('issue-sizes', '8x100000,14x1000000'))) {
-  const simdRunsFully = nmfFlops(size.m, size.n, issueWork) <= fullLimitFlop;
-  issue.push(await timeIssueSize(size, 'cpu simd (after)', simdRunsFully ? undefined : { restarts: issueWork.restarts, iterations: [sliceFrom, sliceTo] }));
-  issue.push(await timeIssueSize(size, 'cpu scalar (before)', { restarts: 1, iterations: [1, 3] }));
-  issue.push(await timeIssueSize(size, 'naive reference', { restarts: 1, iterations: [1, 2] }));
+if (!workersOnly) {
+  // Warm-up: JIT and wasm tier-up on a small problem, so the timings measure steady code.
+  for (const impl of Object.keys(CPU_IMPLEMENTATIONS) as CpuImplementation[]) await CPU_IMPLEMENTATIONS[impl](benchData({ m: 8, n: 2000 }), { kMax: 3, restarts: 2, iterations: 20 });
+  const fullLimitFlop = process.argv.includes('--full') ? Infinity : Number(flag('full-gflop', '3000')) * 1e9;
+  const [sliceFrom, sliceTo] = flag('slice-iterations', '2,12').split(',').map(Number);
+  for (const size of parseSizes(flag('issue-sizes', '8x100000,14x1000000'))) {
+    const simdRunsFully = nmfFlops(size.m, size.n, issueWork) <= fullLimitFlop;
+    issue.push(await timeIssueSize(size, 'cpu simd (after)', simdRunsFully ? undefined : { restarts: issueWork.restarts, iterations: [sliceFrom, sliceTo] }));
+    issue.push(await timeIssueSize(size, 'cpu scalar (before)', { restarts: 1, iterations: [1, 3] }));
+    issue.push(await timeIssueSize(size, 'naive reference', { restarts: 1, iterations: [1, 2] }));
+  }
+  const fullColumn = `full work s (${describeWork(issueWork)})`;
+  console.log(`\n2. Issue sizes on the CPU paths, Node ${process.version}, one thread. "measured work" names the run timed (a − b it: GFLOP/s from the`);
+  console.log('   difference of two runs); PROJECTED = (20 restarts / restarts timed) × (t_a + per-iteration × (500 − a)), not run to the end:');
+  console.log(formatTable(ratioRows(
+    issue.map((t) => ({ size: t.size, impl: t.impl, work: t.measured, seconds: t.seconds, gflops: t.gflops })),
+    (t) => {
+      const full = issue.find((o) => o.size === t.size && o.impl === t.impl)!;
+      return { [fullColumn]: full.projected ? `${full.fullSeconds.toFixed(0)} PROJECTED` : `${full.fullSeconds.toFixed(1)} measured` };
+    },
+  )));
 }
-const fullColumn = `full work s (${describeWork(issueWork)})`;
-console.log(`\n2. Issue sizes on the CPU paths, Node ${process.version}, one thread. "measured work" names the run timed (a − b it: GFLOP/s from the`);
-console.log('   difference of two runs); PROJECTED = (20 restarts / restarts timed) × (t_a + per-iteration × (500 − a)), not run to the end:');
-console.log(formatTable(ratioRows(
-  issue.map((t) => ({ size: t.size, impl: t.impl, work: t.measured, seconds: t.seconds, gflops: t.gflops })),
-  (t) => {
-    const full = issue.find((o) => o.size === t.size && o.impl === t.impl)!;
-    return { [fullColumn]: full.projected ? `${full.fullSeconds.toFixed(0)} PROJECTED` : `${full.fullSeconds.toFixed(1)} measured` };
-  },
-)));
-console.log(`\nresults: ${writeResults('nmf', { formula: NMF_FLOP_FORMULA, scaledWork, issueWork, browser, issue })}`);
+
+/**
+ * Section 3: the CPU path on one thread (nmfCpu, in this thread) vs the worker pool (nmfCpuOn on
+ * worker_threads, started once before the timings; its start is reported apart), the same data and
+ * settings, runs interleaved so that both see the same machine load, min of the repeats.
+ */
+const SKLEARN_MU_F32_GFLOPS = { oneThread: [11.0, 11.2], twoThreads: [12.9, 13.1] } as const;
+const poolSize = Number(flag('pool', '2'));
+const [poolM, poolN] = flag('workers-size', '14x100000').split('x').map(Number);
+const poolFullWork: NmfWork = { kMax: Number(flag('workers-kmax', '8')), restarts: Number(flag('workers-restarts', '2')), iterations: 500 };
+const poolWork: NmfWork = { ...poolFullWork, iterations: Number(flag('workers-iterations', quick ? '100' : '500')) };
+const repeats = Number(flag('repeats', quick ? '2' : '3'));
+const poolData = benchData({ m: poolM, n: poolN }, 2);
+const poolSettings = fixedWorkSettings(poolWork);
+console.log(`\n3. One thread vs ${poolSize} workers, Node ${process.version}, ${machineDescription().cpu}, ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the start`);
+let poolStartSeconds = performance.now();
+const nodePool = startNmfNodePool(poolSize);
+const pooled = nmfCpuOn(nodePool.runners);
+const warmUp = benchData({ m: poolM, n: 4000 }, 3);
+await pooled(warmUp, fixedWorkSettings({ kMax: poolWork.kMax, restarts: poolWork.restarts, iterations: 30 }));
+poolStartSeconds = (performance.now() - poolStartSeconds) / 1000;
+await nmfCpu(warmUp, fixedWorkSettings({ kMax: poolWork.kMax, restarts: poolWork.restarts, iterations: 30 }));
+const contenders: [string, () => Promise<NmfRun>][] = [
+  ['1 thread (nmfCpu)', () => nmfCpu(poolData, poolSettings)],
+  [`${poolSize} workers (worker_threads)`, () => pooled(poolData, poolSettings)],
+];
+const poolSeconds = contenders.map(() => [] as number[]);
+const poolRuns: NmfRun[] = [];
+for (let repeat = 0; repeat < repeats; repeat++) {
+  for (const [index, [label, solve]] of contenders.entries()) {
+    process.stderr.write(`  ${poolM} × ${poolN} ${label}, ${describeWork(poolWork)}, repeat ${repeat + 1}/${repeats} …`);
+    const started = performance.now();
+    poolRuns[index] = await solve();
+    poolSeconds[index].push((performance.now() - started) / 1000);
+    process.stderr.write(` ${poolSeconds[index].at(-1)!.toFixed(2)} s\n`);
+  }
+}
+await nodePool.close();
+const identical = JSON.stringify(poolRuns[0].vafByRestart) === JSON.stringify(poolRuns[1].vafByRestart)
+  && poolRuns[0].best.every((fit, k) => fit.restart === poolRuns[1].best[k].restart && fit.w.every((v, i) => v === poolRuns[1].best[k].w[i]));
+const poolFlop = nmfFlops(poolM, poolN, poolWork);
+const pool = contenders.map(([label], index) => {
+  const seconds = Math.min(...poolSeconds[index]);
+  const gflops = poolFlop / seconds / 1e9;
+  return { impl: label, seconds, all: poolSeconds[index], gflops };
+});
+const range = ([low, high]: readonly number[], gflops: number) => `${(gflops / high).toFixed(2)}–${(gflops / low).toFixed(2)}`;
+const fullColumnPool = `full work s (${describeWork(poolFullWork)})`;
+console.log(`   ${poolM} × ${poolN}, measured work ${describeWork(poolWork)}, f32; pool start (workers + tier-up) ${poolStartSeconds.toFixed(2)} s, not in the times;`);
+console.log(`   same run on both (every VAF, chosen restart and W bit for bit): ${identical ? 'yes' : 'NO'}. scikit-learn MU f32 on the issue's machine (fixed`);
+console.log(`   references, not measured here): ${SKLEARN_MU_F32_GFLOPS.oneThread.map((v) => v.toFixed(1)).join('–')} GFLOP/s on 1 thread, ${SKLEARN_MU_F32_GFLOPS.twoThreads.map((v) => v.toFixed(1)).join('–')} on 2 threads.`);
+console.log(formatTable(pool.map((t) => ({
+  impl: t.impl,
+  'min s': t.seconds,
+  [`all s (${repeats} repeats)`]: t.all.map((v) => v.toFixed(2)).join(' '),
+  'GFLOP/s': t.gflops,
+  [fullColumnPool]: poolWork.iterations === poolFullWork.iterations ? `${t.seconds.toFixed(1)} measured` : `${((t.seconds * poolFullWork.iterations) / poolWork.iterations).toFixed(1)} PROJECTED`,
+  '× 1 thread': t.gflops / pool[0].gflops,
+  '× sklearn 1 thread': range(SKLEARN_MU_F32_GFLOPS.oneThread, t.gflops),
+  '× sklearn 2 threads': range(SKLEARN_MU_F32_GFLOPS.twoThreads, t.gflops),
+}))));
+if (!identical) process.exitCode = 1;
+
+console.log(`\nresults: ${writeResults('nmf', { formula: NMF_FLOP_FORMULA, scaledWork, issueWork, browser, issue, pool: { work: poolWork, size: `${poolM}x${poolN}`, poolStartSeconds, identical, timings: pool } })}`);

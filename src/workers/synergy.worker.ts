@@ -1,15 +1,17 @@
 import { InputError } from '../lib/errors.ts';
 import type { NmfSolver } from '../lib/synergy/nmf.ts';
-import { nmfCpu } from '../lib/synergy/nmfCpu.ts';
+import { nmfCpu, nmfCpuOn } from '../lib/synergy/nmfCpu.ts';
+import { nmfPoolSize, type NmfBackendChoice } from '../lib/synergy/nmfPool.ts';
+import { nmfKernelModule } from '../lib/synergy/nmfSimd.ts';
 import { parseCsv } from '../lib/synergy/parseCsv.ts';
 import { parseExp } from '../lib/synergy/parseExp.ts';
 import { analyseRecording, type RecordingAnalysis, type RecordingSettings } from '../lib/synergy/recordingAnalysis.ts';
 import { simulateStudy, type StudyDesign } from '../lib/synergy/simulate.ts';
 import { analyseMaps, runStudy, studyInputFromSimulation, type MapAnalysis, type SessionResult, type StudyResult, type StudySettings } from '../lib/synergy/study.ts';
 import type { MapOptions, MapPoint } from '../lib/synergy/topomap.ts';
-import type { BackendChoice } from '../lib/backend.ts';
 import { nmfGpu } from '../kernels/synergy/nmf.ts';
 import { openBackend } from './backend.ts';
+import { startNmfWebPool } from './nmfPool.ts';
 import { exposeWorker, runJob, transferResult, type JobPort } from './job.ts';
 
 /** The synergy lab's jobs: the simulated two-condition study, one recording, and map re-computation. */
@@ -17,14 +19,21 @@ export type RecordingSource = { kind: 'url'; url: string; name: string } | { kin
 
 let lastStudy: { sessions: SessionResult[]; participants: number; points: number; windows: number; muscles: number } | undefined;
 
-async function solverFor(override: string | null | undefined): Promise<{ solver: NmfSolver; choice: BackendChoice; close: () => void }> {
+/**
+ * The NMF solver for a job: WGSL on a GPU; otherwise the CPU path, its restarts spread over a pool of
+ * min(2, cores) nested workers (one thread, in this worker, where there is one core or no WebAssembly SIMD).
+ */
+async function solverFor(override: string | null | undefined): Promise<{ solver: NmfSolver; choice: NmfBackendChoice; close: () => void }> {
   const { choice, gpu } = await openBackend(override);
-  if (!gpu) return { solver: nmfCpu, choice, close: () => {} };
-  return { solver: (data, settings, hooks) => nmfGpu(gpu, data, settings, hooks), choice, close: () => gpu.destroy() };
+  if (gpu) return { solver: (data, settings, hooks) => nmfGpu(gpu, data, settings, hooks), choice, close: () => gpu.destroy() };
+  const workers = (await nmfKernelModule()) ? nmfPoolSize(navigator.hardwareConcurrency) : 1;
+  if (workers < 2) return { solver: nmfCpu, choice: { ...choice, cpuWorkers: 1 }, close: () => {} };
+  const pool = startNmfWebPool(workers);
+  return { solver: nmfCpuOn(pool.runners), choice: { ...choice, cpuWorkers: workers }, close: () => void pool.close() };
 }
 
 const api = {
-  async study(design: StudyDesign, settings: StudySettings, positions: MapPoint[] | undefined, override: string | null, port: JobPort): Promise<{ result: StudyResult; backend: BackendChoice }> {
+  async study(design: StudyDesign, settings: StudySettings, positions: MapPoint[] | undefined, override: string | null, port: JobPort): Promise<{ result: StudyResult; backend: NmfBackendChoice }> {
     return runJob(port, async (job) => {
       job.plan([{ label: 'Simulating the study', weight: 0.5 }, { label: 'Envelopes' }, { label: 'NMF', weight: 8 }, { label: 'Statistics' }]);
       job.progress({ phase: 'Simulating the study', done: 0, total: 1 });
@@ -48,7 +57,7 @@ const api = {
     return analyseMaps(sessions, pairs, { muscles, points, windows, positions, map });
   },
 
-  async recording(source: RecordingSource, settings: RecordingSettings, override: string | null, port: JobPort): Promise<{ result: RecordingAnalysis; backend: BackendChoice }> {
+  async recording(source: RecordingSource, settings: RecordingSettings, override: string | null, port: JobPort): Promise<{ result: RecordingAnalysis; backend: NmfBackendChoice }> {
     return runJob(port, async (job) => {
       job.plan([{ label: 'Reading', weight: 0.5 }, { label: 'NMF', weight: 9 }]);
       job.progress({ phase: 'Reading', done: 0, total: 1, message: source.name });

@@ -140,3 +140,15 @@ describe('NMF on two workers', () => {
     });
   });
 });
+
+describe('cli nmf --workers', () => {
+  it('prints the same synergies on 2 worker_threads as in one thread, and refuses a bad count', async () => {
+    const { run } = await import('../../src/cli/commands/nmf.ts');
+    const base = ['--input', 'public/datasets/shoulder-emg-seth2019/abd01.exp', '--kmax', '3', '--restarts', '2'];
+    const [one, two] = (await Promise.all([run([...base, '--workers', '1']), run([...base, '--workers', '2'])])) as { vaf: number[]; W: number[][]; workers: number }[];
+    expect(two.vaf).toEqual(one.vaf);
+    expect(two.W).toEqual(one.W);
+    expect([one.workers, two.workers]).toEqual([1, 2]);
+    await expect(run([...base, '--workers', '0'])).rejects.toThrow(/--workers must be a positive integer/);
+  });
+});

@@ -1,4 +1,5 @@
 import * as Comlink from 'comlink';
+import type { BackendChoice } from '../backend.ts';
 import type { NmfData } from './nmf.ts';
 import type { NmfWorkerApi } from './nmfRunner.ts';
 import type { NmfTaskRunner } from './nmfTasks.ts';
@@ -13,6 +14,9 @@ export interface NmfPool {
   /** Ends the threads (also the way to stop tasks in flight after a cancel). */
   close(): Promise<void>;
 }
+
+/** Where a job's NMF ran: the backend, and on the CPU path how many threads fitted the restarts. */
+export type NmfBackendChoice = BackendChoice & { cpuWorkers?: number };
 
 /** Two threads: a rank sweep's tasks balance well on two, and the machines this targets have few cores. */
 export const NMF_POOL_DEFAULT = 2;

@@ -1,7 +1,7 @@
-import type { BackendChoice } from '../../lib/backend.ts';
 import { isCancelled } from '../../lib/errors.ts';
 import type { Progress } from '../../lib/progress.ts';
 import { DEFAULT_NMF } from '../../lib/synergy/nmf.ts';
+import type { NmfBackendChoice } from '../../lib/synergy/nmfPool.ts';
 import { parseMvcValues } from '../../lib/synergy/normalisation.ts';
 import type { RecordingAnalysis } from '../../lib/synergy/recordingAnalysis.ts';
 import { DEFAULT_DESIGN } from '../../lib/synergy/simulate.ts';
@@ -13,8 +13,8 @@ import type { RecordingSource, SynergyApi } from '../../workers/synergy.worker.t
 import type { Router } from '../router.svelte.ts';
 import { ArchivedRuns } from '../shared/archivedRuns.svelte.ts';
 
-/** A finished analysis as saved in IndexedDB (the backend says where its NMF ran). */
-export type SavedSynergy = ({ kind: 'study'; study: StudyResult } | { kind: 'recording'; recording: RecordingAnalysis; name: string }) & { backend: BackendChoice };
+/** A finished analysis as saved in IndexedDB (the backend says where its NMF ran, and on how many CPU workers). */
+export type SavedSynergy = ({ kind: 'study'; study: StudyResult } | { kind: 'recording'; recording: RecordingAnalysis; name: string }) & { backend: NmfBackendChoice };
 
 /** Settings a link can share (the URL hash), with their defaults. */
 export const DEFAULTS: SynergySettings = {
@@ -46,7 +46,7 @@ export class SynergyPageState {
   running = $state(false);
   study = $state.raw<StudyResult | undefined>();
   recording = $state.raw<RecordingAnalysis | undefined>();
-  backend = $state.raw<BackendChoice | undefined>();
+  backend = $state.raw<NmfBackendChoice | undefined>();
   /** A file the user dropped replaces the shipped trial until cleared. */
   droppedFile = $state.raw<{ name: string; text: string; raw: boolean } | undefined>();
   /** MVC values per muscle, read from a file the user chose, for normalise = 'mvc'. */
