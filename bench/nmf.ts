@@ -159,14 +159,20 @@ const contenders: [string, () => Promise<NmfRun>][] = [
   [`${poolSize} workers (worker_threads)`, () => pooled(poolData, poolSettings)],
 ];
 const poolSeconds = contenders.map(() => [] as number[]);
+/** CPU seconds of the whole process (all its threads) per wall second: on a shared machine, the cores a run actually got. */
+const poolCores = contenders.map(() => [] as number[]);
 const poolRuns: NmfRun[] = [];
 for (let repeat = 0; repeat < repeats; repeat++) {
   for (const [index, [label, solve]] of contenders.entries()) {
     process.stderr.write(`  ${poolM} × ${poolN} ${label}, ${describeWork(poolWork)}, repeat ${repeat + 1}/${repeats} …`);
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     poolRuns[index] = await solve();
-    poolSeconds[index].push((performance.now() - started) / 1000);
-    process.stderr.write(` ${poolSeconds[index].at(-1)!.toFixed(2)} s\n`);
+    const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    poolSeconds[index].push(seconds);
+    poolCores[index].push((cpu.user + cpu.system) / 1e6 / seconds);
+    process.stderr.write(` ${seconds.toFixed(2)} s, ${poolCores[index].at(-1)!.toFixed(2)} cores busy\n`);
   }
 }
 await nodePool.close();
@@ -174,20 +180,25 @@ const identical = JSON.stringify(poolRuns[0].vafByRestart) === JSON.stringify(po
   && poolRuns[0].best.every((fit, k) => fit.restart === poolRuns[1].best[k].restart && fit.w.every((v, i) => v === poolRuns[1].best[k].w[i]));
 const poolFlop = nmfFlops(poolM, poolN, poolWork);
 const pool = contenders.map(([label], index) => {
-  const seconds = Math.min(...poolSeconds[index]);
+  const best = poolSeconds[index].indexOf(Math.min(...poolSeconds[index]));
+  const seconds = poolSeconds[index][best];
   const gflops = poolFlop / seconds / 1e9;
-  return { impl: label, seconds, all: poolSeconds[index], gflops };
+  return { impl: label, seconds, all: poolSeconds[index], cores: poolCores[index][best], gflops };
 });
 const range = ([low, high]: readonly number[], gflops: number) => `${(gflops / high).toFixed(2)}–${(gflops / low).toFixed(2)}`;
 const fullColumnPool = `full work s (${describeWork(poolFullWork)})`;
 console.log(`   ${poolM} × ${poolN}, measured work ${describeWork(poolWork)}, f32; pool start (workers + tier-up) ${poolStartSeconds.toFixed(2)} s, not in the times;`);
+console.log('   "cores busy" = CPU seconds of all the process threads / wall seconds in the min run (below ~1.9 for the pool: the machine was shared);');
+console.log('   "GFLOP/s per busy core" is the kernel speed per core whatever the load.');
 console.log(`   same run on both (every VAF, chosen restart and W bit for bit): ${identical ? 'yes' : 'NO'}. scikit-learn MU f32 on the issue's machine (fixed`);
 console.log(`   references, not measured here): ${SKLEARN_MU_F32_GFLOPS.oneThread.map((v) => v.toFixed(1)).join('–')} GFLOP/s on 1 thread, ${SKLEARN_MU_F32_GFLOPS.twoThreads.map((v) => v.toFixed(1)).join('–')} on 2 threads.`);
 console.log(formatTable(pool.map((t) => ({
   impl: t.impl,
   'min s': t.seconds,
   [`all s (${repeats} repeats)`]: t.all.map((v) => v.toFixed(2)).join(' '),
+  'cores busy': t.cores,
   'GFLOP/s': t.gflops,
+  'GFLOP/s per busy core': t.gflops / t.cores,
   [fullColumnPool]: poolWork.iterations === poolFullWork.iterations ? `${t.seconds.toFixed(1)} measured` : `${((t.seconds * poolFullWork.iterations) / poolWork.iterations).toFixed(1)} PROJECTED`,
   '× 1 thread': t.gflops / pool[0].gflops,
   '× sklearn 1 thread': range(SKLEARN_MU_F32_GFLOPS.oneThread, t.gflops),
