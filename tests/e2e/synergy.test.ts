@@ -16,6 +16,9 @@ describe('synergy lab', () => {
     expect(await page.getByTestId('study-k').textContent()).toMatch(/k = 2 used for the comparison/);
     expect(await page.getByTestId('synergy-card').count()).toBe(2);
     expect(await page.getByTestId('results-table').first().textContent()).toMatch(/Recruitment level/);
+    // Without a GPU the restarts run on a pool of min(2, cores) nested workers, and the page says so.
+    const backend = (await page.getByTestId('synergy-backend').textContent()) ?? '';
+    if (/CPU path/.test(backend) && (await page.evaluate(() => navigator.hardwareConcurrency)) >= 2) expect(backend).toMatch(/the CPU path on 2 workers/);
     await screenshot(page, 'synergy-study');
     expect(consoleErrors).toEqual([]);
     await page.close();
