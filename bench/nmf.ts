@@ -21,6 +21,7 @@ import { formatTable, machineDescription, writeResults, type Row } from './harne
 import { startNmfNodePool } from '../src/cli/commands/nmfWorkers.ts';
 import { nmfCpu, nmfCpuOn } from '../src/lib/synergy/nmfCpu.ts';
 import type { NmfRun } from '../src/lib/synergy/nmf.ts';
+import type { NmfTaskRunner } from '../src/lib/synergy/nmfTasks.ts';
 import { CPU_IMPLEMENTATIONS, NMF_FLOP_FORMULA, benchData, describeWork, fixedWorkSettings, nmfFlops, timeRun, type CpuImplementation, type NmfBenchSize, type NmfTiming, type NmfWork } from './nmfFlops.ts';
 import type { AdapterSummary } from '../src/lib/backend.ts';
 
@@ -149,7 +150,19 @@ const poolSettings = fixedWorkSettings(poolWork);
 console.log(`\n3. One thread vs ${poolSize} workers, Node ${process.version}, ${machineDescription().cpu}, ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the start`);
 let poolStartSeconds = performance.now();
 const nodePool = startNmfNodePool(poolSize);
-const pooled = nmfCpuOn(nodePool.runners);
+/** Seconds each worker spent in tasks during the current run: how evenly the queue split the sweep. */
+const workerBusy = nodePool.runners.map(() => 0);
+const pooled = nmfCpuOn(nodePool.runners.map((runner, w): NmfTaskRunner => ({
+  load: (data) => runner.load(data),
+  fit: async (task, settings, progress) => {
+    const started = performance.now();
+    try {
+      return await runner.fit(task, settings, progress);
+    } finally {
+      workerBusy[w] += (performance.now() - started) / 1000;
+    }
+  },
+})));
 const warmUp = benchData({ m: poolM, n: 4000 }, 3);
 await pooled(warmUp, fixedWorkSettings({ kMax: poolWork.kMax, restarts: poolWork.restarts, iterations: 30 }));
 poolStartSeconds = (performance.now() - poolStartSeconds) / 1000;
@@ -161,10 +174,12 @@ const contenders: [string, () => Promise<NmfRun>][] = [
 const poolSeconds = contenders.map(() => [] as number[]);
 /** CPU seconds of the whole process (all its threads) per wall second: on a shared machine, the cores a run actually got. */
 const poolCores = contenders.map(() => [] as number[]);
+const poolBusy = contenders.map(() => [] as string[]);
 const poolRuns: NmfRun[] = [];
 for (let repeat = 0; repeat < repeats; repeat++) {
   for (const [index, [label, solve]] of contenders.entries()) {
     process.stderr.write(`  ${poolM} × ${poolN} ${label}, ${describeWork(poolWork)}, repeat ${repeat + 1}/${repeats} …`);
+    workerBusy.fill(0);
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
     poolRuns[index] = await solve();
@@ -172,7 +187,9 @@ for (let repeat = 0; repeat < repeats; repeat++) {
     const cpu = process.cpuUsage(cpuBefore);
     poolSeconds[index].push(seconds);
     poolCores[index].push((cpu.user + cpu.system) / 1e6 / seconds);
-    process.stderr.write(` ${seconds.toFixed(2)} s, ${poolCores[index].at(-1)!.toFixed(2)} cores busy\n`);
+    poolBusy[index].push(index === 1 ? workerBusy.map((v) => v.toFixed(2)).join(' / ') : '—');
+    const balance = index === 1 ? `, seconds in tasks per worker ${poolBusy[index].at(-1)}` : '';
+    process.stderr.write(` ${seconds.toFixed(2)} s, ${poolCores[index].at(-1)!.toFixed(2)} cores busy${balance}\n`);
   }
 }
 await nodePool.close();
@@ -183,7 +200,7 @@ const pool = contenders.map(([label], index) => {
   const best = poolSeconds[index].indexOf(Math.min(...poolSeconds[index]));
   const seconds = poolSeconds[index][best];
   const gflops = poolFlop / seconds / 1e9;
-  return { impl: label, seconds, all: poolSeconds[index], cores: poolCores[index][best], gflops };
+  return { impl: label, seconds, all: poolSeconds[index], cores: poolCores[index][best], busy: poolBusy[index][best], gflops };
 });
 const range = ([low, high]: readonly number[], gflops: number) => `${(gflops / high).toFixed(2)}–${(gflops / low).toFixed(2)}`;
 const fullColumnPool = `full work s (${describeWork(poolFullWork)})`;
@@ -197,6 +214,7 @@ console.log(formatTable(pool.map((t) => ({
   'min s': t.seconds,
   [`all s (${repeats} repeats)`]: t.all.map((v) => v.toFixed(2)).join(' '),
   'cores busy': t.cores,
+  's in tasks per worker': t.busy,
   'GFLOP/s': t.gflops,
   'GFLOP/s per busy core': t.gflops / t.cores,
   [fullColumnPool]: poolWork.iterations === poolFullWork.iterations ? `${t.seconds.toFixed(1)} measured` : `${((t.seconds * poolFullWork.iterations) / poolWork.iterations).toFixed(1)} PROJECTED`,
