@@ -102,6 +102,15 @@ describe('the NMF task queue', () => {
     expect(() => mergeNmfTasks(input, settings, [...complete.slice(0, 2), result(2, [1, 2])])).toThrow(/outside the sweep/);
   });
 
+  it('fails the run when a runner fails, and hands out no task after that', async () => {
+    const tasks = planNmfTasks({ kMax: 8, restarts: 1 }, { m: 8, workers: 2, maxBatch: () => 1 });
+    const ran: NmfTask[] = [];
+    const failing: NmfTaskRunner = { async load() {}, fit: () => Promise.reject(new Error('worker died')) };
+    await expect(runNmfTasks(tasks, [failing, fakeRunner(ran, new Rng(1))], { ...SETTINGS, kMax: 8, restarts: 1 })).rejects.toThrow(/worker died/);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(ran.length).toBeLessThanOrEqual(1);
+  });
+
   it('stops with Cancelled when the flag is set, without waiting for a task in flight', async () => {
     const cancel = new CancelFlag();
     const stuck: NmfTaskRunner = { async load() {}, fit: () => new Promise(() => {}) };

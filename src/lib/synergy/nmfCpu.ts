@@ -27,7 +27,7 @@ export const nmfCpu: NmfSolver = async (data, settings, hooks = {}) => {
 
 /**
  * The SIMD path with the restarts spread over `runners` (a pool's workers, E copied to each once per
- * run). Same tasks' results as `nmfCpu`, so the same run, bit for bit.
+ * run; one run at a time per pool). Same tasks' results as `nmfCpu`, so the same run, bit for bit.
  */
 export function nmfCpuOn(runners: NmfTaskRunner[]): NmfSolver {
   if (runners.length === 0) throw new RangeError('nmfCpuOn needs at least one runner');

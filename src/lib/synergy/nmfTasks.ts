@@ -112,6 +112,14 @@ export async function runNmfTasks(tasks: NmfTask[], runners: NmfTaskRunner[], se
     message: `k = ${task.k}, restarts ${task.restarts[0] + 1}–${task.restarts[task.restarts.length - 1] + 1}/${settings.restarts}${suffix}`,
   });
   const drain = async (runner: NmfTaskRunner, slot: number) => {
+    try {
+      await drainInto(runner, slot);
+    } catch (error) {
+      next = tasks.length; // the run has failed: the other runners take no new task
+      throw error;
+    }
+  };
+  const drainInto = async (runner: NmfTaskRunner, slot: number) => {
     while (next < tasks.length) {
       cancel.throwIfCancelled();
       const index = next++;
