@@ -1,5 +1,6 @@
 export * from './structure.ts';
 export * from './calibrationStats.ts';
+export * from './residentStats.ts';
 export * from './metrics.ts';
 export * from './topK.ts';
 export * from './cholesky.ts';
