@@ -396,6 +396,9 @@ export class GpuOptRuntime implements OptRuntime<GPUBuffer> {
   async setLayerWeights(l: number, weights: OptLayerWeights, vHeadDims?: readonly number[]): Promise<void> {
     const next = configWithLayerWidths(this.config, l, weights, vHeadDims);
     checkLayerWeights(next, l, weights);
+    // Work recorded but not yet submitted may still use the old buffers (a pruning pipeline that keeps
+    // activations on the device reads nothing back between layers): submit it before they are destroyed.
+    await this.gpu.flush();
     const old = this.layers[l];
     const norm = (n: LayerNormParams): GpuNorm => ({
       weight: n.weight && this.store.upload(n.weight, `layers.${l}.norm.weight`),
