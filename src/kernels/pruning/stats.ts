@@ -39,7 +39,7 @@ export function gpuStatsFactory(gpu: GpuContext): StatsFactory<Float32Array | GP
         return { width, tokens, colSum: sums, colSumSq: squares, gram: gramValues };
       },
       async finishResident() {
-        await gpu.flush();
+        await gpu.finish(); // the calibration's work is done here, not inside the next phase's first wait
         return new GpuResidentStats(gpu, { colSum, colSumSq, gram }, width, tokens);
       },
     };
