@@ -221,26 +221,33 @@ describe('calibration statistics on the GPU', () => {
 });
 
 describe('the pipeline with GPU statistics and the GPU solve', () => {
-  it('keeps the same channels as the CPU path and restores the same weights on the tiny decoder', async () => {
-    const gpu = await testGpu();
-    const config = { vocabSize: 40, hiddenSize: 16, numHeads: 4, ffnDim: 40, numLayers: 2, maxPositions: 24, seed: 3 };
-    const windowRng = new Rng(5);
-    const calibration = Array.from({ length: 4 }, () => Int32Array.from({ length: 20 }, () => windowRng.int(config.vocabSize)));
-    const onCpu = await prune(new TinyDecoder(config), calibration, { method: 'fasp', sparsity: 0.4 });
-    const onGpu = await prune(new TinyDecoder(config), calibration, {
-      method: 'fasp',
-      sparsity: 0.4,
-      stats: gpuStatsFactory(gpu),
-      solver: gpuRestorationSolver(gpu),
+  // Without the bias refit the groups are pruned where their statistics live (resident.ts); with it the
+  // statistics are read back and solved by gpuRestorationSolver.
+  for (const refitBias of [false, true]) {
+    it(`keeps the same channels as the CPU path and restores the same weights on the tiny decoder${refitBias ? ' (bias refit: statistics read back)' : ' (GPU-resident step)'}`, async () => {
+      const gpu = await testGpu();
+      const config = { vocabSize: 40, hiddenSize: 16, numHeads: 4, ffnDim: 40, numLayers: 2, maxPositions: 24, seed: 3 };
+      const windowRng = new Rng(5);
+      const calibration = Array.from({ length: 4 }, () => Int32Array.from({ length: 20 }, () => windowRng.int(config.vocabSize)));
+      const settings = { refitBias };
+      const onCpu = await prune(new TinyDecoder(config), calibration, { method: 'fasp', sparsity: 0.4, settings });
+      const onGpu = await prune(new TinyDecoder(config), calibration, {
+        method: 'fasp',
+        sparsity: 0.4,
+        settings,
+        stats: gpuStatsFactory(gpu),
+        solver: gpuRestorationSolver(gpu),
+      });
+      expect(onGpu.config).toEqual(onCpu.config);
+      onGpu.reports.forEach((report, l) => {
+        expect([...report.ffn.kept]).toEqual([...onCpu.reports[l].ffn.kept]);
+        expect([...report.attention.kept]).toEqual([...onCpu.reports[l].attention.kept]);
+      });
+      onGpu.layers.forEach((layer, l) => {
+        expect(maxRelativeError(layer.ffn.consumerWeight, onCpu.layers[l].ffn.consumerWeight)).toBeLessThanOrEqual(1e-3);
+        expect(maxRelativeError(layer.attention.consumerWeight, onCpu.layers[l].attention.consumerWeight)).toBeLessThanOrEqual(1e-3);
+        expect(maxRelativeError(layer.ffn.consumerBias, onCpu.layers[l].ffn.consumerBias)).toBeLessThanOrEqual(1e-3);
+      });
     });
-    expect(onGpu.config).toEqual(onCpu.config);
-    onGpu.reports.forEach((report, l) => {
-      expect([...report.ffn.kept]).toEqual([...onCpu.reports[l].ffn.kept]);
-      expect([...report.attention.kept]).toEqual([...onCpu.reports[l].attention.kept]);
-    });
-    onGpu.layers.forEach((layer, l) => {
-      expect(maxRelativeError(layer.ffn.consumerWeight, onCpu.layers[l].ffn.consumerWeight)).toBeLessThanOrEqual(1e-3);
-      expect(maxRelativeError(layer.attention.consumerWeight, onCpu.layers[l].attention.consumerWeight)).toBeLessThanOrEqual(1e-3);
-    });
-  });
+  }
 });
