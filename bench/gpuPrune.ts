@@ -197,10 +197,15 @@ export async function benchGpuPrune(gpu: GpuContext, ledger: Ledger, options: Gp
       runtime.release(await forwardHidden(runtime, ids, { batch: batch.length, seqLen }));
     }
   }, 1);
+  // Bytes read back while pruning: the dense layers' weights (the pipeline's CPU copy), K, W'_K and the reports.
+  let readBytes = 0;
+  const read = gpu.read;
+  gpu.read = (buffer, byteLength = buffer.size, byteOffset) => ((readBytes += byteLength), read.call(gpu, buffer, byteLength, byteOffset));
   const started = performance.now();
   const result = await pruneOptModel(runtime, calibration, { method: 'fasp', sparsity, allocation: 'uniform', kernels: gpuPruneKernels(gpu), tokensPerBatch });
   await gpu.finish();
   const pruneMs = performance.now() - started;
+  gpu.read = read;
   const peakBytes = ledger.peakBytes;
   runtime.dispose();
 
@@ -222,6 +227,8 @@ export async function benchGpuPrune(gpu: GpuContext, ledger: Ledger, options: Gp
   log(`\nPruning kernels alone (FFN group shapes), ${adapterLabel(gpu.adapter)}, matmul peak ${peak.gflops.toFixed(1)} GFLOP/s`);
   log(formatTable(kernels));
   log(`\nFASP end to end on the GPU: prune ${(pruneMs / 1000).toFixed(2)} s, one dense forward over the calibration ${(forwardMs / 1000).toFixed(2)} s → prune / forward ${(pruneMs / forwardMs).toFixed(2)}`);
+  const gramBytes = config.numLayers * (config.ffnDim ** 2 + config.hiddenSize ** 2) * 4;
+  log(`read back while pruning: ${formatBytes(readBytes)} (the Grams alone would be ${formatBytes(gramBytes)}, the calibration activations ${formatBytes(config.numLayers * windows * seqLen * (config.ffnDim + config.hiddenSize) * 4)})`);
   log('(phases are host-side times: recorded GPU work is waited for at the next read-back, so some of it lands in a later phase)');
   log(formatTable(phases));
   log(`\nGPU memory (plan: src/lib/pruning/gpuMemoryPlan.ts; budget 2 GB: 128 × 2048 ${full.totalBytes <= BUDGET_BYTES ? 'fits' : 'does NOT fit'})`);
@@ -235,6 +242,7 @@ export async function benchGpuPrune(gpu: GpuContext, ledger: Ledger, options: Gp
     kernels,
     pruneMs,
     forwardMs,
+    readBytes,
     phases,
     memory: { peakBytes, destroyUntracked: ledger.destroyUntracked, plan: thisRun, plan128x2048: full },
     kept: result.reports.map((r) => ({ ffn: r.ffn.keptCount, attention: r.attention.keptCount, ffnResidual: r.ffn.relativeResidual, attentionResidual: r.attention.relativeResidual })),

@@ -21,6 +21,8 @@ import { keepCountFor, validateSparsity } from './topK.ts';
  *                 reuse step 1's attention output here: the pruned value channels are a subset of it).
  * as Wanda and SparseGPT do. Memory: the hidden states of all windows (carried between layers) plus
  * O(width²) statistics; activations are never kept. The model is never modified (see LayerRunner).
+ * Statistics that can stay where they accumulate (a GPU sink's `finishResident`) do so for the groups
+ * `residentCapable` allows: step 2 then runs there too (residentStats.ts, docs/pruning-gpu.md).
  */
 export interface PruneOptions<Activation = Float32Array> {
   method: PruneMethodName;
