@@ -12,7 +12,7 @@ import { parseOptConfig, type OptConfig } from '../src/lib/opt/config.ts';
 import { forwardHidden } from '../src/lib/opt/forward.ts';
 import { randomOptWeights } from '../src/lib/opt/randomWeights.ts';
 import { windowsPerBatch } from '../src/lib/pruning/calibration.ts';
-import { gpuPruneMemoryPlan } from '../src/lib/pruning/gpuMemoryPlan.ts';
+import { gpuPruneMemoryPlan, optLayerParameters } from '../src/lib/pruning/gpuMemoryPlan.ts';
 import { pruneOptModel } from '../src/lib/pruning/pruneModel.ts';
 import { keepCountFor } from '../src/lib/pruning/topK.ts';
 import { Rng } from '../src/lib/util/random.ts';
@@ -228,7 +228,9 @@ export async function benchGpuPrune(gpu: GpuContext, ledger: Ledger, options: Gp
   log(formatTable(kernels));
   log(`\nFASP end to end on the GPU: prune ${(pruneMs / 1000).toFixed(2)} s, one dense forward over the calibration ${(forwardMs / 1000).toFixed(2)} s → prune / forward ${(pruneMs / forwardMs).toFixed(2)}`);
   const gramBytes = config.numLayers * (config.ffnDim ** 2 + config.hiddenSize ** 2) * 4;
-  log(`read back while pruning: ${formatBytes(readBytes)} (the Grams alone would be ${formatBytes(gramBytes)}, the calibration activations ${formatBytes(config.numLayers * windows * seqLen * (config.ffnDim + config.hiddenSize) * 4)})`);
+  const denseWeightBytes = config.ffnDims.reduce((sum, _, l) => sum + optLayerParameters(config, l) * 4, 0);
+  log(`read back while pruning: ${formatBytes(readBytes)}, of which ${formatBytes(denseWeightBytes)} are the dense layers' weights (the pipeline's CPU copy, compacted there)` +
+    ` (the Grams alone would be ${formatBytes(gramBytes)}, the calibration activations ${formatBytes(config.numLayers * windows * seqLen * (config.ffnDim + config.hiddenSize) * 4)})`);
   log('(phases are host-side times: recorded GPU work is waited for at the next read-back, so some of it lands in a later phase)');
   log(formatTable(phases));
   log(`\nGPU memory (plan: src/lib/pruning/gpuMemoryPlan.ts; budget 2 GB: 128 × 2048 ${full.totalBytes <= BUDGET_BYTES ? 'fits' : 'does NOT fit'})`);

@@ -44,11 +44,12 @@ export function optParameterTotal(config: OptConfig): number {
   if (hasProjections(config)) total += 2 * H * Dw;
   const norm = config.layerNormAffine ? 2 * H : 0;
   if (hasFinalLayerNorm(config)) total += norm;
-  for (let l = 0; l < numLayers; l++) total += layerParameters(config, l);
+  for (let l = 0; l < numLayers; l++) total += optLayerParameters(config, l);
   return total;
 }
 
-function layerParameters(config: OptConfig, l: number): number {
+/** Parameters of decoder layer l (its linears, biases and layer norms). */
+export function optLayerParameters(config: OptConfig, l: number): number {
   const H = config.hiddenSize;
   const V = config.vDims[l];
   const F = config.ffnDims[l];
@@ -66,7 +67,7 @@ export function gpuPruneMemoryPlan(input: GpuPrunePlanInput): GpuPrunePlan {
   const n = F;
   const k = keepCountFor(n, sparsity);
   const padded = 2 ** Math.ceil(Math.log2(Math.max(1, n)));
-  const largestLayer = Math.max(...config.ffnDims.map((_, l) => layerParameters(config, l)));
+  const largestLayer = Math.max(...config.ffnDims.map((_, l) => optLayerParameters(config, l)));
   const terms = [
     { name: 'weights', bytes: optParameterTotal(config) * F32 },
     { name: 'swapped layer', bytes: largestLayer * F32 },
