@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/kernels/gpu.ts';
 import { GpuOptRuntime } from '../../src/kernels/opt/gpuRuntime.ts';
 import { gpuPruneKernels } from '../../src/kernels/pruning/gpuPruneKernels.ts';
-import { GpuResidentStats } from '../../src/kernels/pruning/resident.ts';
+import { GpuResidentStats, runAugmentGram } from '../../src/kernels/pruning/resident.ts';
 import { CpuOptRuntime } from '../../src/lib/opt/cpu/cpuRuntime.ts';
 import type { Tf } from '../../src/lib/opt/cpu/tfLinear.ts';
 import { windowNll } from '../../src/lib/opt/forward.ts';
@@ -12,8 +12,9 @@ import { pruneOptModel, type PruneKernels, type PruneModelResult } from '../../s
 import type { ResidentStats } from '../../src/lib/pruning/residentStats.ts';
 import { Rng } from '../../src/lib/util/random.ts';
 import { tf, useTfBackend } from '../../src/workers/tfBackend.ts';
+import { maxRelativeError } from '../helpers/compare.ts';
 import { variant } from '../helpers/optModels.ts';
-import { testGpu } from './gpu.ts';
+import { poisoned, testGpu } from './gpu.ts';
 
 /**
  * The GPU-resident pruning step (src/kernels/pruning/resident.ts: statistics from the WebGPU runtime's
@@ -30,18 +31,18 @@ const SEQ_LEN = 16;
 const CALIBRATION = { windows: Array.from({ length: 4 }, () => Int32Array.from({ length: SEQ_LEN }, () => rng.int(MODEL.config.vocabSize))), seqLen: SEQ_LEN, label: 'random ids' };
 const EVAL = Int32Array.from({ length: 3 * SEQ_LEN }, () => rng.int(MODEL.config.vocabSize));
 /** Two windows per batch: the statistics stream over two chunks. */
-const OPTIONS = { method: 'fasp' as const, sparsity: 0.5, allocation: 'uniform' as const, tokensPerBatch: 2 * SEQ_LEN };
+const OPTIONS = { method: 'fasp' as const, sparsity: 0.5, allocation: 'uniform' as const, tokensPerBatch: 2 * SEQ_LEN, settings: { refitBias: false } };
 
 async function perplexity<H>(runtime: OptRuntime<H>): Promise<number> {
   const nll = await windowNll(runtime, EVAL, { batch: 3, seqLen: SEQ_LEN });
   return Math.exp(nll.reduce((sum, v) => sum + v, 0) / nll.length);
 }
 
-async function prunedOnCpu(): Promise<{ result: PruneModelResult; perplexity: number }> {
+async function prunedOnCpu(options = OPTIONS): Promise<{ result: PruneModelResult; perplexity: number }> {
   await useTfBackend('wasm');
   const runtime = new CpuOptRuntime(tf as unknown as Tf, MODEL.config, structuredClone(MODEL.weights));
   try {
-    const result = await pruneOptModel(runtime, CALIBRATION, { ...OPTIONS, kernels: { stats: cpuStatsFactory } });
+    const result = await pruneOptModel(runtime, CALIBRATION, { ...options, kernels: { stats: cpuStatsFactory } });
     return { result, perplexity: await perplexity(runtime) };
   } finally {
     runtime.dispose();
@@ -101,14 +102,14 @@ function watched(gpu: GpuContext, tamper?: (stats: GpuResidentStats, index: numb
   return { kernels: { ...base, stats } satisfies PruneKernels, counts, unwatch: () => (gpu.read = read) };
 }
 
-async function prunedOnGpu(kernels: (gpu: GpuContext) => PruneKernels): Promise<{ result: PruneModelResult; perplexity: number; activationReads: number }> {
+async function prunedOnGpu(kernels: (gpu: GpuContext) => PruneKernels, options = OPTIONS): Promise<{ result: PruneModelResult; perplexity: number; activationReads: number }> {
   const gpu = await testGpu();
   const runtime = await GpuOptRuntime.load(gpu, MODEL.config, { weights: structuredClone(MODEL.weights) });
   const read = runtime.read;
   let activationReads = 0;
   runtime.read = (x) => (activationReads++, read.call(runtime, x));
   try {
-    const result = await pruneOptModel(runtime, CALIBRATION, { ...OPTIONS, kernels: kernels(gpu) });
+    const result = await pruneOptModel(runtime, CALIBRATION, { ...options, kernels: kernels(gpu) });
     return { result, perplexity: await perplexity(runtime), activationReads };
   } finally {
     runtime.dispose();
@@ -143,6 +144,39 @@ describe('the GPU-resident FASP step', () => {
     expect(watch.counts).toEqual({ gramReads: 0, resident: 2 * MODEL.config.numLayers, readBack: 0 });
     expect(onGpu.activationReads).toBe(0);
   });
+
+  it('with the bias refit: the same channels and perplexity as the CPU path, the Gram still on the device', async () => {
+    const gpu = await testGpu();
+    const options = { ...OPTIONS, settings: { refitBias: true } };
+    const watch = watched(gpu);
+    let onGpu;
+    try {
+      onGpu = await prunedOnGpu(() => watch.kernels, options);
+    } finally {
+      watch.unwatch();
+    }
+    const want = await prunedOnCpu(options);
+    expect(keptOf(onGpu.result)).toEqual(keptOf(want.result));
+    console.info(`[pruning-resident] bias refit, perplexity: CPU ${want.perplexity.toFixed(4)}, GPU-resident ${onGpu.perplexity.toFixed(4)}`);
+    expect(Math.abs(onGpu.perplexity / want.perplexity - 1)).toBeLessThanOrEqual(1e-3);
+    expect(watch.counts).toEqual({ gramReads: 0, resident: 2 * MODEL.config.numLayers, readBack: 0 });
+  });
+
+  for (const n of [5, 70]) {
+    it(`augmentGram.wgsl builds [[G, s], [sᵀ, T]] for n = ${n}`, async () => {
+      const gpu = await testGpu();
+      const gram = rng.fillNormal(new Float32Array(n * n));
+      const colSum = rng.fillNormal(new Float32Array(n));
+      const tokens = 37;
+      const out = poisoned(gpu, (n + 1) ** 2);
+      runAugmentGram(gpu, { gram: gpu.upload(gram), colSum: gpu.upload(colSum), out }, { n, tokens });
+      const want = new Float32Array((n + 1) ** 2);
+      for (let i = 0; i <= n; i++) {
+        for (let j = 0; j <= n; j++) want[i * (n + 1) + j] = i < n && j < n ? gram[i * n + j] : i === n && j === n ? tokens : colSum[Math.min(i, j)];
+      }
+      expect(maxRelativeError(await gpu.readF32(out, (n + 1) ** 2), want)).toBe(0);
+    });
+  }
 
   it('the watch sees the Gram read back when the statistics are finished on the CPU side (the non-resident route)', async () => {
     const gpu = await testGpu();

@@ -27,13 +27,13 @@ function residentTwin(counts: { finished: number; released: number }): StatsFact
         return {
           width,
           tokens: stats.tokens,
-          async prune({ weight, dOut, n, keep, metric, restore }) {
+          async prune({ weight, bias, dOut, n, keep, metric, restore }) {
             const wanda = { kind: 'wanda' as const, norm: metric === 'wanda-l1' ? ('l1' as const) : ('l2' as const) };
             const kept = selectTopColumns(columnScores(wanda, { weight, dOut, n }, stats), keep);
             const timingsMs = { score: 0, select: 0, restore: 0 };
             if (!restore) return { kept, timingsMs };
-            const restored = restoreCpu({ weight, bias: new Float32Array(dOut), dOut, n, kept, stats }, { dampingDelta: restore.dampingDelta, refitBias: false });
-            return { kept, weightKept: restored.weightKept, lambda: restored.lambda, relativeResidual: restored.relativeResidual, timingsMs };
+            const restored = restoreCpu({ weight, bias: bias!, dOut, n, kept, stats }, restore);
+            return { kept, weightKept: restored.weightKept, bias: restore.refitBias ? restored.bias : undefined, lambda: restored.lambda, relativeResidual: restored.relativeResidual, timingsMs };
           },
           release: () => void counts.released++,
         };
@@ -64,15 +64,21 @@ describe('the resident route of the pipeline', () => {
     });
   });
 
+  it('gives exactly the CPU path’s result with the bias refit', async () => {
+    const { want, got, counts } = await both({ method: 'fasp', sparsity: 0.3, settings: { refitBias: true } });
+    expect(counts.finished).toBe(2 * CONFIG.numLayers);
+    expect(got.layers).toEqual(want.layers);
+    expect([...got.layers[0].ffn.consumerBias]).not.toEqual([...(await new TinyDecoder(CONFIG).getLayer(0)).ffn.consumerBias]);
+  });
+
   it('selects without restoring for fasp-norestore', async () => {
     const { want, got, counts } = await both({ method: 'fasp-norestore', sparsity: 0.5 });
     expect(counts.finished).toBe(2 * CONFIG.numLayers);
     expect(got.layers).toEqual(want.layers);
   });
 
-  it('is not taken for the bias refit, FLAP, head granularity or the error measure', async () => {
+  it('is not taken for FLAP, head granularity or the error measure', async () => {
     for (const options of [
-      { method: 'fasp', sparsity: 0.3, settings: { refitBias: true } },
       { method: 'flap', sparsity: 0.3, allocation: 'uniform' },
       { method: 'fasp', sparsity: 0.3, measureError: true },
     ] satisfies PruneOptions[]) {
@@ -86,11 +92,11 @@ describe('the resident route of the pipeline', () => {
     expect(got.layers).toEqual(want.layers);
   });
 
-  it('residentCapable: the wanda metric by channels, no bias refit, no error measure', () => {
+  it('residentCapable: the wanda metric by channels, no error measure', () => {
     const settings = DEFAULT_METHOD_SETTINGS;
     expect(residentCapable('fasp', 'ffn', settings, false)).toBe(true);
     expect(residentCapable('fasp', 'attention', settings, false)).toBe(true);
-    expect(residentCapable('fasp', 'ffn', { ...settings, refitBias: true }, false)).toBe(false);
+    expect(residentCapable('fasp', 'ffn', { ...settings, refitBias: true }, false)).toBe(true);
     expect(residentCapable('fasp', 'ffn', settings, true)).toBe(false);
     expect(residentCapable('wanda-sp', 'attention', settings, false)).toBe(false);
     expect(residentCapable('wanda-sp', 'attention', { ...settings, granularity: 'channel' }, false)).toBe(true);

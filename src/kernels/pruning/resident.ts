@@ -3,6 +3,7 @@ import type { GpuContext } from '../gpu.ts';
 import { ceilDiv, defineKernel } from '../kernel.ts';
 import { uniforms } from '../uniforms.ts';
 import { columnScoresGpu } from './columnScore.ts';
+import augmentGramSource from './augmentGram.wgsl?raw';
 import firstNonFiniteSource from './firstNonFinite.wgsl?raw';
 import { runGather } from './gather.ts';
 import { restoreGpu } from './restore.ts';
@@ -18,6 +19,9 @@ import { selectTopColumnsGpu } from './topK.ts';
  *               λ = δ · mean(diag G_KK) on the CPU, in float64 over K ascending, as restoreCpu does;
  *   3. restore  restoreGpu (restore.ts) on the resident Gram: G_KK + λI and G_DK gathered, M = W_D G_DK,
  *               blocked Cholesky and solves, W'_K = W_K + Z; read back W'_K (dOut × keep) and the residual.
+ *               With the bias refit, the Gram is first augmented with the constant column on the device
+ *               (augmentGram.wgsl: [[G, s], [sᵀ, T]]), W with the bias ([W, b]), and the constant column is
+ *               kept and not damped, as in restoreCpu; W'_K and b' come back together.
  * The Gram itself (n² floats) and the activations are never read back. W is uploaded once per group.
  */
 export const firstNonFiniteKernel = defineKernel({
@@ -26,7 +30,21 @@ export const firstNonFiniteKernel = defineKernel({
   uniforms: uniforms({ n: 'u32' }),
 });
 
+export const augmentGramKernel = defineKernel({
+  name: 'pruning.augmentGram',
+  source: augmentGramSource,
+  uniforms: uniforms({ n: 'u32', tokens: 'f32' }),
+});
+
 const NONE = 0xffffffff;
+
+/** [[G, s], [sᵀ, T]] [(n+1), (n+1)] from the Gram G [n, n] and the column sums s [n] of T tokens. */
+export function runAugmentGram(gpu: GpuContext, buffers: { gram: GPUBuffer; colSum: GPUBuffer; out?: GPUBuffer }, shape: { n: number; tokens: number }): GPUBuffer {
+  const size = shape.n + 1;
+  const out = buffers.out ?? gpu.acquire(size * size * 4, undefined, 'augmentGram.out');
+  gpu.dispatch({ kernel: augmentGramKernel, uniforms: shape, bindings: [buffers.gram, buffers.colSum, out], workgroups: [ceilDiv(size, 16), ceilDiv(size, 16)] });
+  return out;
+}
 
 /** Records firstBad[0] = min(firstBad[0], first j with a non-finite values[j]). */
 export function runFirstNonFinite(gpu: GpuContext, buffers: { values: GPUBuffer; firstBad: GPUBuffer }, shape: { n: number }): void {
@@ -55,7 +73,7 @@ export class GpuResidentStats implements ResidentStats {
 
   async prune(request: ResidentPruneRequest): Promise<ResidentPruneResult> {
     const { gpu, buffers, tokens } = this;
-    const { weight, dOut, n, keep, metric, restore } = request;
+    const { weight, bias, dOut, n, keep, metric, restore } = request;
     if (this.released) throw new Error('resident statistics: prune after release');
     if (n !== this.width) throw new RangeError(`resident statistics: width ${this.width}, consumer has ${n} columns`);
     if (!Number.isInteger(keep) || keep < 1 || keep >= n) throw new RangeError(`resident pruning: keep must be in [1, ${n - 1}], got ${keep}`);
@@ -98,11 +116,38 @@ export class GpuResidentStats implements ResidentStats {
       let sum = 0;
       for (const g of diagonal) sum += g;
       const lambda = (restore.dampingDelta * sum) / keep;
-      const restored = await restoreGpu(gpu, { weight: weightBuffer, gram: buffers.gram!, kept, dropped, dOut, n, keepCount: keep, lambda });
+      if (!restore.refitBias) {
+        const restored = await restoreGpu(gpu, { weight: weightBuffer, gram: buffers.gram!, kept, dropped, dOut, n, keepCount: keep, lambda });
+        owned.push(restored.weightKept);
+        const weightKept = await gpu.readF32(restored.weightKept, dOut * keep);
+        timingsMs.restore = performance.now() - started;
+        return { kept: keptColumns, weightKept, lambda, relativeResidual: restored.relativeResidual, timingsMs };
+      }
+      // The bias refit: X augmented with a constant column n, kept and undamped.
+      if (!bias || bias.length !== dOut) throw new RangeError(`resident pruning: the bias refit needs the bias [${dOut}]`);
+      const size = n + 1;
+      const augmented = new Float32Array(dOut * size); // [W, b]
+      for (let r = 0; r < dOut; r++) {
+        augmented.set(weight.subarray(r * n, (r + 1) * n), r * size);
+        augmented[r * size + n] = bias[r];
+      }
+      const weightAugmented = gpu.upload(augmented, undefined, 'resident.weightAugmented');
+      const gramAugmented = runAugmentGram(gpu, { gram: buffers.gram!, colSum: buffers.colSum }, { n, tokens });
+      const keptAugmented = gpu.upload(Uint32Array.from([...keptColumns, n]), undefined, 'resident.keptAugmented');
+      owned.push(weightAugmented, gramAugmented, keptAugmented);
+      const restored = await restoreGpu(gpu, {
+        weight: weightAugmented, gram: gramAugmented, kept: keptAugmented, dropped, dOut, n: size, keepCount: keep + 1, lambda, dampedCount: keep,
+      });
       owned.push(restored.weightKept);
-      const weightKept = await gpu.readF32(restored.weightKept, dOut * keep);
+      const solved = await gpu.readF32(restored.weightKept, dOut * (keep + 1)); // [W'_K, b']
+      const weightKept = new Float32Array(dOut * keep);
+      const newBias = new Float32Array(dOut);
+      for (let r = 0; r < dOut; r++) {
+        weightKept.set(solved.subarray(r * (keep + 1), r * (keep + 1) + keep), r * keep);
+        newBias[r] = solved[r * (keep + 1) + keep];
+      }
       timingsMs.restore = performance.now() - started;
-      return { kept: keptColumns, weightKept, lambda, relativeResidual: restored.relativeResidual, timingsMs };
+      return { kept: keptColumns, weightKept, bias: newBias, lambda, relativeResidual: restored.relativeResidual, timingsMs };
     } finally {
       gpu.release(...owned);
     }

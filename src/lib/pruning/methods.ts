@@ -150,14 +150,14 @@ export function resolveSettings(settings: Partial<MethodSettings> = {}): MethodS
 
 /**
  * Whether a group can be pruned where its statistics live (residentStats.ts): the method scores with
- * the activation norms (wanda metric), selects single channels, and restores without the bias refit
- * (which needs the column sums in the Gram) or does nothing after selection; and no output error is measured.
+ * the activation norms (wanda metric), selects single channels, and restores (with or without the bias
+ * refit) or does nothing after selection; and no output error is measured (that needs the Gram here).
  */
 export function residentCapable(method: PruneMethodName, group: GroupName, settings: MethodSettings, measureError: boolean): boolean {
   const recipe = RECIPES[method];
   if (recipe.metric(settings, 0).kind !== 'wanda' || measureError) return false;
   if (group === 'attention' && granularityFor(method, settings) === 'head') return false;
-  return recipe.finish === 'none' || (recipe.finish === 'restore' && !settings.refitBias);
+  return recipe.finish === 'none' || recipe.finish === 'restore';
 }
 
 /** Scores of one group's channels under a method (the pipeline's global allocation ranks these). */
@@ -270,14 +270,15 @@ async function pruneGroupResident(method: PruneMethodName, input: LayerPruneInpu
   const recipe = RECIPES[method];
   const group = input.layer[groupName];
   const metric = recipe.metric(settings, 0);
-  if (metric.kind !== 'wanda' || (recipe.finish === 'restore' && settings.refitBias)) throw new RangeError(`${method}: this group cannot be pruned where its statistics live`);
+  if (metric.kind !== 'wanda' || recipe.finish === 'compensate-bias') throw new RangeError(`${method}: this group cannot be pruned where its statistics live`);
   const out = await resident.prune({
     weight: group.consumerWeight,
+    bias: group.consumerBias,
     dOut: group.hiddenSize,
     n: group.width,
     keep: input.keep[groupName],
     metric: metricCode(metric),
-    restore: recipe.finish === 'restore' ? { dampingDelta: settings.dampingDelta } : undefined,
+    restore: recipe.finish === 'restore' ? { dampingDelta: settings.dampingDelta, refitBias: settings.refitBias } : undefined,
   });
   if (out.nonFiniteChannel !== undefined) {
     throw new InputError(`Layer ${input.layerIndex} ${GROUP_TENSORS[groupName].consumer}: the ${method} score of channel ${out.nonFiniteChannel} is not finite`, 'weights and calibration activations must be finite');
@@ -285,7 +286,7 @@ async function pruneGroupResident(method: PruneMethodName, input: LayerPruneInpu
   const timingsMs = { ...out.timingsMs, compact: 0, error: 0 };
   const report: GroupReport = { width: group.width, keptCount: out.kept.length, kept: out.kept, lambda: out.lambda, relativeResidual: out.relativeResidual, timingsMs };
   const started = performance.now();
-  const compacted = compactGroup({ group, kept: out.kept, consumerWeightKept: out.weightKept });
+  const compacted = compactGroup({ group, kept: out.kept, consumerWeightKept: out.weightKept, consumerBias: out.bias });
   timingsMs.compact = performance.now() - started;
   return { group: compacted, report };
 }

@@ -20,16 +20,20 @@ export interface ResidentStats {
 }
 
 export interface ResidentPruneRequest {
-  /** The consumer (fc2 or out_proj): W [dOut, n] in HF layout. */
+  /** The consumer (fc2 or out_proj): W [dOut, n] in HF layout, and its bias [dOut] (for the bias refit). */
   weight: Float32Array;
+  bias?: Float32Array;
   dOut: number;
   n: number;
   /** Columns kept, in [1, n − 1]. */
   keep: number;
   /** Column metric (metrics.ts): FASP's is 'wanda-l1'. */
   metric: DeterministicMetric;
-  /** FASP's restoration W'_K = W_K + W_D G_DK (G_KK + λI)⁻¹, λ = δ·mean(diag G_KK); absent: selection only. */
-  restore?: { dampingDelta: number };
+  /**
+   * FASP's restoration W'_K = W_K + W_D G_DK (G_KK + λI)⁻¹, λ = δ·mean(diag G_KK), with `refitBias` over X
+   * augmented with a constant column (restoration.ts); absent: selection only.
+   */
+  restore?: { dampingDelta: number; refitBias: boolean };
 }
 
 export interface ResidentPruneResult {
@@ -39,6 +43,8 @@ export interface ResidentPruneResult {
   nonFiniteChannel?: number;
   /** Restoration only: W'_K [dOut, keep]. */
   weightKept?: Float32Array;
+  /** The bias refit only: b' [dOut]. */
+  bias?: Float32Array;
   lambda?: number;
   relativeResidual?: number;
   timingsMs: { score: number; select: number; restore: number };
