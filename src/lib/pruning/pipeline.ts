@@ -329,10 +329,15 @@ async function calibrateLayer<H, A>(
   // A sink that can keep its statistics where they are (a GPU) does so when the method needs nothing else of them.
   const stats: Record<GroupName, CalibrationStats | undefined> = { ffn: undefined, attention: undefined };
   const resident: Partial<Record<GroupName, ResidentStats>> = {};
-  for (const name of GROUP_NAMES) {
-    const sink = sinks[name];
-    if (sink?.finishResident && residentCapable(plan.method, name, plan.settings, plan.measureError)) resident[name] = await sink.finishResident();
-    else stats[name] = await sink?.finish();
+  try {
+    for (const name of GROUP_NAMES) {
+      const sink = sinks[name];
+      if (sink?.finishResident && residentCapable(plan.method, name, plan.settings, plan.measureError)) resident[name] = await sink.finishResident();
+      else stats[name] = await sink?.finish();
+    }
+  } catch (error) {
+    for (const name of GROUP_NAMES) resident[name]?.release();
+    throw error;
   }
   return { stats, resident, statisticsMs: statisticsMs + performance.now() - started };
 }
