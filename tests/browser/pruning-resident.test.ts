@@ -13,7 +13,7 @@ import type { ResidentStats } from '../../src/lib/pruning/residentStats.ts';
 import { Rng } from '../../src/lib/util/random.ts';
 import { tf, useTfBackend } from '../../src/workers/tfBackend.ts';
 import { maxRelativeError } from '../helpers/compare.ts';
-import { variant } from '../helpers/optModels.ts';
+import { randomIds, variant } from '../helpers/optModels.ts';
 import { poisoned, testGpu } from './gpu.ts';
 
 /**
@@ -161,6 +161,28 @@ describe('the GPU-resident FASP step', () => {
     expect(Math.abs(onGpu.perplexity / want.perplexity - 1)).toBeLessThanOrEqual(1e-3);
     expect(watch.counts).toEqual({ gramReads: 0, resident: 2 * MODEL.config.numLayers, readBack: 0 });
   });
+
+  for (const name of ['pre-LN (125m-like)', 'post-LN with project_in/out (350m-like)']) {
+    it(`the WebGPU runtime's captureInputs (no fc2, no output) captures what layer() does: ${name}`, async () => {
+      const gpu = await testGpu();
+      const { config, weights } = variant(name, rng.int(1000));
+      const runtime = await GpuOptRuntime.load(gpu, config, { weights });
+      try {
+        const x = await runtime.embed(randomIds(rng, 2 * 7, config.vocabSize), { batch: 2, seqLen: 7 });
+        const capture = { outProjInput: true, fc2Input: true };
+        const full = await runtime.layer(1, x, { capture });
+        const only = await runtime.captureInputs(1, x, capture);
+        expect(await runtime.read(only.outProjInput!)).toEqual(await runtime.read(full.outProjInput!));
+        expect(await runtime.read(only.fc2Input!)).toEqual(await runtime.read(full.fc2Input!));
+        const attentionOnly = await runtime.captureInputs(1, x, { outProjInput: true });
+        expect(attentionOnly.fc2Input).toBeUndefined();
+        expect(await runtime.read(attentionOnly.outProjInput!)).toEqual(await runtime.read(full.outProjInput!));
+        runtime.release(x, full.hidden, full.outProjInput, full.fc2Input, only.outProjInput, only.fc2Input, attentionOnly.outProjInput);
+      } finally {
+        runtime.dispose();
+      }
+    });
+  }
 
   for (const n of [5, 70]) {
     it(`augmentGram.wgsl builds [[G, s], [sᵀ, T]] for n = ${n}`, async () => {
