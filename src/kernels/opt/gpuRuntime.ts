@@ -1,6 +1,6 @@
 import { InputError } from '../../lib/errors.ts';
 import { hasProjections, LAYER_NORM_EPS, valueHeadOffsets, type OptConfig } from '../../lib/opt/config.ts';
-import { configWithLayerWidths, type Activations, type KvCache, type LayerOptions, type LayerResult, type OptRuntime } from '../../lib/opt/runtime.ts';
+import { configWithLayerWidths, type Activations, type KvCache, type LayerCaptures, type LayerOptions, type LayerResult, type OptRuntime } from '../../lib/opt/runtime.ts';
 import type { SafetensorsFile } from '../../lib/opt/safetensors.ts';
 import { checkLayerWeights, streamOptTensors, weightsToTensors, type LayerNormParams, type Linear, type OptLayerWeights, type OptWeights } from '../../lib/opt/weights.ts';
 import type { GpuContext } from '../gpu.ts';
@@ -171,6 +171,16 @@ export class GpuOptRuntime implements OptRuntime<GPUBuffer> {
   }
 
   async layer(l: number, x: Activations<GPUBuffer>, options: LayerOptions = {}): Promise<LayerResult<GPUBuffer>> {
+    return this.runLayer(l, x, options, false) as LayerResult<GPUBuffer>;
+  }
+
+  /** The layer only as far as the captured inputs (no fc2, no output): a pruning calibration pass. */
+  async captureInputs(l: number, x: Activations<GPUBuffer>, capture: LayerCaptures): Promise<Omit<LayerResult<GPUBuffer>, 'hidden'>> {
+    return this.runLayer(l, x, { capture }, true);
+  }
+
+  /** Records layer l; with `capturesOnly` it stops once the wanted captures exist (`hidden` absent). */
+  private runLayer(l: number, x: Activations<GPUBuffer>, options: LayerOptions, capturesOnly: boolean): Omit<LayerResult<GPUBuffer>, 'hidden'> & { hidden?: Activations<GPUBuffer> } {
     const gpu = this.gpu;
     const config = this.config;
     const weights = this.layers[l];
@@ -210,6 +220,16 @@ export class GpuOptRuntime implements OptRuntime<GPUBuffer> {
       scale: 1 / Math.sqrt(config.headDim),
     }); // [N, vDim]
     gpu.release(q, k, v);
+    const shaped = (data: GPUBuffer, width: number): Activations<GPUBuffer> => ({ data, batch, seqLen, width });
+    const captured = (activations?: GPUBuffer): Omit<LayerResult<GPUBuffer>, 'hidden'> => {
+      const result: Omit<LayerResult<GPUBuffer>, 'hidden'> = {};
+      if (options.capture?.outProjInput) result.outProjInput = shaped(context, vDim);
+      else gpu.release(context);
+      if (activations && options.capture?.fc2Input) result.fc2Input = shaped(activations, ffn);
+      else gpu.release(activations);
+      return result;
+    };
+    if (capturesOnly && !options.capture?.fc2Input) return captured();
     const h = this.linear(context, rows, weights.outProj); // [N, H]
     runElementwise(gpu, 'add', { a: h, b: x.data }, { count: rows * H });
     const attnOut = preLn ? h : this.normInPlace(h, rows, weights.selfAttnLayerNorm);
@@ -219,18 +239,15 @@ export class GpuOptRuntime implements OptRuntime<GPUBuffer> {
     const activations = this.linear(mlpIn, rows, weights.fc1); // [N, ffn]
     if (mlpIn !== attnOut) gpu.release(mlpIn);
     runElementwise(gpu, 'relu', { a: activations }, { count: rows * ffn });
+    if (capturesOnly) {
+      gpu.release(attnOut);
+      return captured(activations);
+    }
     const y = this.linear(activations, rows, weights.fc2); // [N, H]
     runElementwise(gpu, 'add', { a: y, b: attnOut }, { count: rows * H });
     gpu.release(attnOut);
     const out = preLn ? y : this.normInPlace(y, rows, weights.finalLayerNorm);
-
-    const shaped = (data: GPUBuffer, width: number): Activations<GPUBuffer> => ({ data, batch, seqLen, width });
-    const result: LayerResult<GPUBuffer> = { hidden: shaped(out, H) };
-    if (options.capture?.outProjInput) result.outProjInput = shaped(context, vDim);
-    else gpu.release(context);
-    if (options.capture?.fc2Input) result.fc2Input = shaped(activations, ffn);
-    else gpu.release(activations);
-    return result;
+    return { hidden: shaped(out, H), ...captured(activations) };
   }
 
   /** x [rows, in] → [rows, out] (x·Wᵀ + b); a zero-width side leaves just the bias. */
@@ -396,6 +413,9 @@ export class GpuOptRuntime implements OptRuntime<GPUBuffer> {
   async setLayerWeights(l: number, weights: OptLayerWeights, vHeadDims?: readonly number[]): Promise<void> {
     const next = configWithLayerWidths(this.config, l, weights, vHeadDims);
     checkLayerWeights(next, l, weights);
+    // Work recorded but not yet submitted may still use the old buffers (a pruning pipeline that keeps
+    // activations on the device reads nothing back between layers): submit it before they are destroyed.
+    await this.gpu.flush();
     const old = this.layers[l];
     const norm = (n: LayerNormParams): GpuNorm => ({
       weight: n.weight && this.store.upload(n.weight, `layers.${l}.norm.weight`),

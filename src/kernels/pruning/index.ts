@@ -5,4 +5,5 @@ export * from './gather.ts';
 export * from './cholesky.ts';
 export * from './restore.ts';
 export * from './stats.ts';
+export * from './resident.ts';
 export * from './gpuPruneKernels.ts';

@@ -3,12 +3,14 @@ import type { StatsFactory } from '../../lib/pruning/layerRunner.ts';
 import { runColReduce } from '../colReduce.ts';
 import type { GpuContext } from '../gpu.ts';
 import { runGram } from './gram.ts';
+import { GpuResidentStats } from './resident.ts';
 
 /**
  * Calibration statistics accumulated on the GPU (twin of CalibrationStatsAccumulator,
  * src/lib/pruning/calibrationStats.ts): the Gram by gram.wgsl, column sums and squared norms by
  * colReduce.wgsl, streamed chunk by chunk. Activations may arrive as GPU buffers (a WebGPU runtime's
- * own) or as CPU arrays, which are uploaded. `finish` reads the sums back, in f32 precision.
+ * own) or as CPU arrays, which are uploaded. `finish` reads the sums back, in f32 precision;
+ * `finishResident` hands the buffers over as they are (resident.ts: the group is pruned on the GPU).
  */
 export function gpuStatsFactory(gpu: GpuContext): StatsFactory<Float32Array | GPUBuffer> {
   return (width, options) => {
@@ -35,6 +37,10 @@ export function gpuStatsFactory(gpu: GpuContext): StatsFactory<Float32Array | GP
         const bad = squares.findIndex((v) => !Number.isFinite(v));
         if (bad >= 0) throw new InputError('Calibration activations contain non-finite values', `channel ${bad}`);
         return { width, tokens, colSum: sums, colSumSq: squares, gram: gramValues };
+      },
+      async finishResident() {
+        await gpu.finish(); // the calibration's work is done here, not inside the next phase's first wait
+        return new GpuResidentStats(gpu, { colSum, colSumSq, gram }, width, tokens);
       },
     };
   };

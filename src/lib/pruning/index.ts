@@ -1,5 +1,7 @@
 export * from './structure.ts';
 export * from './calibrationStats.ts';
+export * from './residentStats.ts';
+export * from './gpuMemoryPlan.ts';
 export * from './metrics.ts';
 export * from './topK.ts';
 export * from './cholesky.ts';

@@ -1,4 +1,5 @@
 import { CalibrationStatsAccumulator, type CalibrationStats } from './calibrationStats.ts';
+import type { ResidentStats } from './residentStats.ts';
 import type { PrunableLayer } from './structure.ts';
 
 /**
@@ -59,6 +60,11 @@ export interface LayerCapture<Activation> {
 export interface StatsSink<Activation> {
   add(x: Activation, rows: number): void | Promise<void>;
   finish(): Promise<CalibrationStats>;
+  /**
+   * Optional, instead of `finish`: the statistics stay where they are (a GPU) and the group is pruned
+   * there (residentStats.ts). The pipeline calls it only for methods that need nothing else of them.
+   */
+  finishResident?(): Promise<ResidentStats>;
 }
 
 export type StatsFactory<Activation> = (width: number, options: { gram: boolean }) => StatsSink<Activation>;

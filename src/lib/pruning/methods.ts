@@ -4,7 +4,8 @@ import type { CalibrationStats } from './calibrationStats.ts';
 import { compactGroup } from './compaction.ts';
 import { channelsOfHeads, headScores, liveHeadCount, selectTopHeads, validateGranularity, type Granularity, type HeadReduction } from './heads.ts';
 import { layerOutputError } from './layerError.ts';
-import { columnScores, layerSeed, type ColumnMetric, type WeightNorm } from './metrics.ts';
+import { columnScores, layerSeed, metricCode, type ColumnMetric, type WeightNorm } from './metrics.ts';
+import type { ResidentStats } from './residentStats.ts';
 import { DEFAULT_DAMPING_DELTA, restoreCpu, type RestorationInput, type RestorationOptions, type RestorationResult } from './restoration.ts';
 import { cloneGroup, GROUP_NAMES, GROUP_TENSORS, type CoupledGroup, type GroupName, type PrunableLayer } from './structure.ts';
 import { selectTopColumns } from './topK.ts';
@@ -70,6 +71,11 @@ export interface LayerPruneInput {
   /** Also compute the layer output error on the calibration data (needs the Gram; 2·d·n² work). */
   measureError?: boolean;
   solver?: RestorationSolver;
+  /**
+   * Statistics that stayed on the device (residentStats.ts), for groups where `residentCapable` holds:
+   * such a group is scored, selected and restored there, and `stats` of it is not needed.
+   */
+  resident?: Partial<Record<GroupName, ResidentStats>>;
 }
 
 export interface GroupReport {
@@ -142,6 +148,18 @@ export function resolveSettings(settings: Partial<MethodSettings> = {}): MethodS
   return resolved;
 }
 
+/**
+ * Whether a group can be pruned where its statistics live (residentStats.ts): the method scores with
+ * the activation norms (wanda metric), selects single channels, and restores (with or without the bias
+ * refit) or does nothing after selection; and no output error is measured (that needs the Gram here).
+ */
+export function residentCapable(method: PruneMethodName, group: GroupName, settings: MethodSettings, measureError: boolean): boolean {
+  const recipe = RECIPES[method];
+  if (recipe.metric(settings, 0).kind !== 'wanda' || measureError) return false;
+  if (group === 'attention' && granularityFor(method, settings) === 'head') return false;
+  return recipe.finish === 'none' || recipe.finish === 'restore';
+}
+
 /** Scores of one group's channels under a method (the pipeline's global allocation ranks these). */
 export function scoreGroup(
   method: PruneMethodName,
@@ -211,6 +229,8 @@ async function pruneGroup(method: PruneMethodName, input: LayerPruneInput, group
     const keptHeads = byHeads ? vHeadDims.flatMap((w, h) => (w > 0 ? [h] : [])) : undefined;
     return { group: cloneGroup(group), report: { width: n, keptCount: n, kept: all, keptHeads, timingsMs } };
   }
+  const resident = input.resident?.[groupName];
+  if (resident && !input.kept?.[groupName]) return pruneGroupResident(method, input, groupName, settings, resident);
   const { kept, keptHeads } = selectChannels(method, input, groupName, settings, timingsMs);
 
   let started = performance.now();
@@ -242,6 +262,32 @@ async function pruneGroup(method: PruneMethodName, input: LayerPruneInput, group
     report.outputError = layerOutputError(consumer, { weightKept: compacted.consumerWeight, bias: compacted.consumerBias, kept }, stats);
     timingsMs.error = performance.now() - started;
   }
+  return { group: compacted, report };
+}
+
+/** The group's step where its statistics live: scores, top-k and restoration there, compaction here. */
+async function pruneGroupResident(method: PruneMethodName, input: LayerPruneInput, groupName: GroupName, settings: MethodSettings, resident: ResidentStats): Promise<{ group: CoupledGroup; report: GroupReport }> {
+  const recipe = RECIPES[method];
+  const group = input.layer[groupName];
+  const metric = recipe.metric(settings, 0);
+  if (metric.kind !== 'wanda' || recipe.finish === 'compensate-bias') throw new RangeError(`${method}: this group cannot be pruned where its statistics live`);
+  const out = await resident.prune({
+    weight: group.consumerWeight,
+    bias: group.consumerBias,
+    dOut: group.hiddenSize,
+    n: group.width,
+    keep: input.keep[groupName],
+    metric: metricCode(metric),
+    restore: recipe.finish === 'restore' ? { dampingDelta: settings.dampingDelta, refitBias: settings.refitBias } : undefined,
+  });
+  if (out.nonFiniteChannel !== undefined) {
+    throw new InputError(`Layer ${input.layerIndex} ${GROUP_TENSORS[groupName].consumer}: the ${method} score of channel ${out.nonFiniteChannel} is not finite`, 'weights and calibration activations must be finite');
+  }
+  const timingsMs = { ...out.timingsMs, compact: 0, error: 0 };
+  const report: GroupReport = { width: group.width, keptCount: out.kept.length, kept: out.kept, lambda: out.lambda, relativeResidual: out.relativeResidual, timingsMs };
+  const started = performance.now();
+  const compacted = compactGroup({ group, kept: out.kept, consumerWeightKept: out.weightKept, consumerBias: out.bias });
+  timingsMs.compact = performance.now() - started;
   return { group: compacted, report };
 }
 

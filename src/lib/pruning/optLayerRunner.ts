@@ -16,8 +16,9 @@ import type { CoupledGroup, PrunableLayer } from './structure.ts';
  *   layers back: call it in a `finally` (pruneModel.ts does), so a cancelled or failed run leaves the
  *   model as it was.
  * - Captured consumer inputs reach the statistics as Float32Array (`runtime.read`: the CPU runtime's
- *   own array, a read-back on WebGPU), so either backend can take either statistics (the worker gives
- *   a WebGPU runtime the WGSL ones, src/kernels/pruning/gpuPruneKernels.ts).
+ *   own array, a read-back on WebGPU), so either backend can take either statistics; or, with
+ *   `activationsOnDevice`, as the runtime's own handles (GPU buffers on WebGPU), never read back: then
+ *   the statistics must take those (the worker's WGSL ones do, src/kernels/pruning/gpuPruneKernels.ts).
  * - Calibration runs through `captureLayer` (the runtime's `captureInputs`: no fc2, no output). On the
  *   CPU runtime the dense attention output of each window is kept until that window's propagation,
  *   which reuses its kept columns (`attentionKept`) instead of recomputing q, k, v and attention: the
@@ -26,7 +27,12 @@ import type { CoupledGroup, PrunableLayer } from './structure.ts';
  * - The runtime's null biases (`enable_bias: false`) become zeros for the pipeline and null again when
  *   pruned weights go back in (a method that changed such a bias is refused: the model cannot hold it).
  */
-export class OptLayerRunner<H> implements LayerRunner<Activations<H>, Float32Array> {
+export interface OptLayerRunnerOptions {
+  /** Hand captured inputs to the statistics as the runtime's handles instead of reading them back. */
+  activationsOnDevice?: boolean;
+}
+
+export class OptLayerRunner<H> implements LayerRunner<Activations<H>, Float32Array | H> {
   /** Each layer's weights before any swap (or as last installed for good), with its per-head value widths. */
   private readonly dense = new Map<number, { weights: OptLayerWeights; vHeadDims: number[] }>();
   /** The pruned groups currently swapped into each layer (absent: dense). */
@@ -40,6 +46,7 @@ export class OptLayerRunner<H> implements LayerRunner<Activations<H>, Float32Arr
   constructor(
     readonly runtime: OptRuntime<H>,
     readonly seqLen: number,
+    private readonly options: OptLayerRunnerOptions = {},
   ) {
     if (!Number.isInteger(seqLen) || seqLen < 1 || seqLen > runtime.config.maxPositions) {
       throw new InputError(`The calibration window length must be an integer in [1, ${runtime.config.maxPositions}] (the model's positions)`, `got ${seqLen}`);
@@ -64,7 +71,7 @@ export class OptLayerRunner<H> implements LayerRunner<Activations<H>, Float32Arr
     return toPrunable(dense.weights, dense.vHeadDims);
   }
 
-  async runLayer(layer: number, hidden: Activations<H>, options: RunLayerOptions<Float32Array> = {}): Promise<Activations<H>> {
+  async runLayer(layer: number, hidden: Activations<H>, options: RunLayerOptions<Float32Array | H> = {}): Promise<Activations<H>> {
     await this.install(layer, options.weights);
     const capture = options.capture;
     const attentionOutput = options.weights && options.attentionKept ? this.takeDenseAttention(layer, hidden, options.attentionKept) : undefined;
@@ -78,7 +85,7 @@ export class OptLayerRunner<H> implements LayerRunner<Activations<H>, Float32Arr
   }
 
   /** The runtime's `captureInputs` where it has one (no fc2, no output), else the whole layer. */
-  async captureLayer(layer: number, hidden: Activations<H>, capture: LayerCapture<Float32Array>): Promise<void> {
+  async captureLayer(layer: number, hidden: Activations<H>, capture: LayerCapture<Float32Array | H>): Promise<void> {
     if (!this.runtime.captureInputs) {
       this.runtime.release(await this.runLayer(layer, hidden, { capture }));
       return;
@@ -108,9 +115,11 @@ export class OptLayerRunner<H> implements LayerRunner<Activations<H>, Float32Arr
     return out;
   }
 
-  private async deliver(result: { outProjInput?: Activations<H>; fc2Input?: Activations<H> }, capture: LayerCapture<Float32Array> | undefined, rows: number): Promise<void> {
-    if (result.outProjInput) await capture?.outProjInput?.(await this.runtime.read(result.outProjInput), rows);
-    if (result.fc2Input) await capture?.fc2Input?.(await this.runtime.read(result.fc2Input), rows);
+  private async deliver(result: { outProjInput?: Activations<H>; fc2Input?: Activations<H> }, capture: LayerCapture<Float32Array | H> | undefined, rows: number): Promise<void> {
+    const onDevice = this.options.activationsOnDevice && this.runtime.backend !== 'cpu';
+    const handOver = async (x: Activations<H>) => (onDevice ? x.data : await this.runtime.read(x));
+    if (result.outProjInput && capture?.outProjInput) await capture.outProjInput(await handOver(result.outProjInput), rows);
+    if (result.fc2Input && capture?.fc2Input) await capture.fc2Input(await handOver(result.fc2Input), rows);
   }
 
   release(hidden: Activations<H>): void {

@@ -6,8 +6,9 @@ import type { CalibrationStats } from './calibrationStats.ts';
 import { flapJointSearch } from './flapSearch.ts';
 import { liveHeadCount, type Granularity } from './heads.ts';
 import { cpuStatsFactory, type LayerCapture, type LayerRunner, type StatsFactory, type StatsSink } from './layerRunner.ts';
-import { granularityFor, METHODS, methodNeeds, PRUNE_METHODS, resolveSettings, scoreGroup, type GroupReport, type MethodSettings, type PruneMethodName, type RestorationSolver } from './methods.ts';
+import { granularityFor, METHODS, methodNeeds, PRUNE_METHODS, residentCapable, resolveSettings, scoreGroup, type GroupReport, type MethodSettings, type PruneMethodName, type RestorationSolver } from './methods.ts';
 import { prunedConfigFields, type PrunedConfigFields } from './prunedConfig.ts';
+import type { ResidentStats } from './residentStats.ts';
 import { GROUP_NAMES, groupParamCount, validateLayer, type GroupName, type PrunableLayer } from './structure.ts';
 import { keepCountFor, validateSparsity } from './topK.ts';
 
@@ -20,6 +21,8 @@ import { keepCountFor, validateSparsity } from './topK.ts';
  *                 reuse step 1's attention output here: the pruned value channels are a subset of it).
  * as Wanda and SparseGPT do. Memory: the hidden states of all windows (carried between layers) plus
  * O(width²) statistics; activations are never kept. The model is never modified (see LayerRunner).
+ * Statistics that can stay where they accumulate (a GPU sink's `finishResident`) do so for the groups
+ * `residentCapable` allows: step 2 then runs there too (residentStats.ts, docs/pruning-gpu.md).
  */
 export interface PruneOptions<Activation = Float32Array> {
   method: PruneMethodName;
@@ -142,7 +145,7 @@ export async function prune<Hidden, Activation = Float32Array>(
       // 1. calibrate: statistics of the consumers' inputs, on the dense layer l.
       t = performance.now();
       step(l, 'calibrating');
-      const { stats, statisticsMs } = await calibrateLayer(runner, l, hidden, {
+      const { stats, resident, statisticsMs } = await calibrateLayer(runner, l, hidden, {
         plan,
         widths: { ffn: dense.ffn.width, attention: dense.attention.width },
         wanted: { ffn: keep.ffn < dense.ffn.width, attention: keep.attention < dense.attention.width },
@@ -158,16 +161,22 @@ export async function prune<Hidden, Activation = Float32Array>(
 
       // 2. prune both coupled groups.
       step(l, `pruning with ${plan.method}`);
-      const result = await METHODS[plan.method]({
-        layer: dense,
-        layerIndex: l,
-        stats,
-        keep,
-        keepHeads,
-        settings: plan.settings,
-        measureError: plan.measureError,
-        solver: plan.solver,
-      });
+      let result;
+      try {
+        result = await METHODS[plan.method]({
+          layer: dense,
+          layerIndex: l,
+          stats,
+          keep,
+          keepHeads,
+          settings: plan.settings,
+          measureError: plan.measureError,
+          solver: plan.solver,
+          resident,
+        });
+      } finally {
+        for (const name of GROUP_NAMES) resident[name]?.release();
+      }
       done++;
       for (const name of GROUP_NAMES) {
         for (const phase of ['score', 'select', 'restore', 'compact', 'error'] as const) timings[phase] += result.report[name].timingsMs[phase];
@@ -286,7 +295,7 @@ async function calibrateLayer<H, A>(
   layer: number,
   hidden: H[],
   request: CalibrateRequest<A>,
-): Promise<{ stats: Record<GroupName, CalibrationStats | undefined>; statisticsMs: number }> {
+): Promise<{ stats: Record<GroupName, CalibrationStats | undefined>; resident: Partial<Record<GroupName, ResidentStats>>; statisticsMs: number }> {
   const { plan, widths, wanted } = request;
   const sinks: Partial<Record<GroupName, StatsSink<A>>> = {};
   if (plan.needs.activations) {
@@ -294,7 +303,7 @@ async function calibrateLayer<H, A>(
   }
   if (!sinks.ffn && !sinks.attention) {
     hidden.forEach(() => request.onWindow());
-    return { stats: { ffn: undefined, attention: undefined }, statisticsMs: 0 };
+    return { stats: { ffn: undefined, attention: undefined }, resident: {}, statisticsMs: 0 };
   }
   let statisticsMs = 0;
   const timed = (sink: StatsSink<A>) => async (x: A, rows: number) => {
@@ -317,8 +326,20 @@ async function calibrateLayer<H, A>(
     request.onWindow();
   }
   const started = performance.now();
-  const stats = { ffn: await sinks.ffn?.finish(), attention: await sinks.attention?.finish() };
-  return { stats, statisticsMs: statisticsMs + performance.now() - started };
+  // A sink that can keep its statistics where they are (a GPU) does so when the method needs nothing else of them.
+  const stats: Record<GroupName, CalibrationStats | undefined> = { ffn: undefined, attention: undefined };
+  const resident: Partial<Record<GroupName, ResidentStats>> = {};
+  try {
+    for (const name of GROUP_NAMES) {
+      const sink = sinks[name];
+      if (sink?.finishResident && residentCapable(plan.method, name, plan.settings, plan.measureError)) resident[name] = await sink.finishResident();
+      else stats[name] = await sink?.finish();
+    }
+  } catch (error) {
+    for (const name of GROUP_NAMES) resident[name]?.release();
+    throw error;
+  }
+  return { stats, resident, statisticsMs: statisticsMs + performance.now() - started };
 }
 
 /**

@@ -18,9 +18,21 @@ import type { PrunedConfigFields } from './prunedConfig.ts';
  * and only when it has finished are the pruned layers installed. A cancelled or failed run leaves the
  * runtime's model exactly as it was.
  */
+/** Where statistics accumulate and the restoration is solved. */
+export interface PruneKernels {
+  /** Takes Float32Array chunks, and the runtime's own handles too when `activationsOnDevice`. */
+  stats: StatsFactory<Float32Array> | StatsFactory<Float32Array | GPUBuffer>;
+  solver?: RestorationSolver;
+  /**
+   * The statistics take the runtime's captured activations as they are (GPU buffers on WebGPU), so
+   * nothing is read back to feed them (gpuPruneKernels; a CPU runtime still hands over its arrays).
+   */
+  activationsOnDevice?: boolean;
+}
+
 export interface PruneModelOptions extends Omit<PruneOptions, 'stats' | 'solver'> {
-  /** Where statistics accumulate and the restoration is solved (tfPruneKernels on tfjs-wasm, for both backends). */
-  kernels: { stats: StatsFactory<Float32Array>; solver?: RestorationSolver };
+  /** tfPruneKernels on tfjs-wasm (either backend), or gpuPruneKernels on a WebGPU runtime. */
+  kernels: PruneKernels;
   /** Calibration tokens per batch through the model (default about 2048). */
   tokensPerBatch?: number;
 }
@@ -48,10 +60,12 @@ export async function pruneOptModel<H>(
   const before = optParameterCounts(runtime.config);
   const { kernels, tokensPerBatch, ...pruneOptions } = options;
   const batches = batchWindows(calibration.windows, windowsPerBatch(calibration.seqLen, tokensPerBatch));
-  const runner = new OptLayerRunner(runtime, calibration.seqLen);
+  const runner = new OptLayerRunner(runtime, calibration.seqLen, { activationsOnDevice: kernels.activationsOnDevice });
+  // The runner hands over Float32Arrays, or the runtime's handles where the kernels said they take them.
+  const stats = kernels.stats as StatsFactory<Float32Array | H>;
   let result;
   try {
-    result = await prune(runner, batches, { ...pruneOptions, stats: kernels.stats, solver: kernels.solver }, progress, cancel);
+    result = await prune(runner, batches, { ...pruneOptions, stats, solver: kernels.solver }, progress, cancel);
   } finally {
     await runner.restoreDense();
   }
