@@ -24,17 +24,26 @@ export function tfDenseProduct(tf: Tf): DenseProduct {
   };
 }
 
+/** A statistics accumulator whose dense Gram chunks go through tfjs products (this thread's, or a statistics thread's: statsThread.ts). */
+export function tfStatsAccumulator(tf: Tf): (width: number, gram: boolean) => CalibrationStatsAccumulator {
+  const product = tfDenseProduct(tf);
+  return (width, gram) => new CalibrationStatsAccumulator(width, { gram, product });
+}
+
 /**
  * Statistics and restoration for the CPU path, both on tfjs products. `residual` asks the restoration
  * for its relative residual (one more product per consumer; the page does not show it, tests do).
+ * `stats` replaces the statistics (a statistics thread's `threadedStatsFactory`, same arithmetic).
  */
-export function tfPruneKernels(tf: Tf, options: { residual?: boolean } = {}): { stats: StatsFactory<Float32Array>; solver: RestorationSolver } {
-  const product = tfDenseProduct(tf);
+export function tfPruneKernels(tf: Tf, options: { residual?: boolean; stats?: StatsFactory<Float32Array> } = {}): { stats: StatsFactory<Float32Array>; solver: RestorationSolver } {
+  const accumulatorFor = tfStatsAccumulator(tf);
   return {
-    stats: (width, options) => {
-      const accumulator = new CalibrationStatsAccumulator(width, { ...options, product });
-      return { add: (x, rows) => accumulator.add(x, rows), finish: async () => accumulator.finish() };
-    },
-    solver: blockedRestorationSolver(product, { residual: options.residual ?? false }),
+    stats:
+      options.stats ??
+      ((width, { gram }) => {
+        const accumulator = accumulatorFor(width, gram);
+        return { add: (x, rows) => accumulator.add(x, rows), finish: async () => accumulator.finish() };
+      }),
+    solver: blockedRestorationSolver(tfDenseProduct(tf), { residual: options.residual ?? false }),
   };
 }
