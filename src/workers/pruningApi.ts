@@ -73,7 +73,7 @@ export interface PruneReport extends Omit<PruneModelResult, 'reports'> {
   backend: string;
   /** Where the calibration statistics and the restoration solve ran: WGSL on the model's GPU, or tfjs-wasm. */
   kernelsOn: 'webgpu' | 'cpu';
-  /** On the CPU path: whether the Gram was added on a second thread (a nested worker) while the layers ran. */
+  /** On the CPU path: whether a second thread (a nested worker) added the Gram while the layers ran and shared the restoration. */
   statsOnSecondThread?: boolean;
   dense: PerplexitySummary;
   pruned: PerplexitySummary;
@@ -227,7 +227,7 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
         const gpu = runtime.backend === 'webgpu' ? session.gpu : undefined;
         if (!gpu) await useTfBackend('wasm');
         const thread = gpu ? undefined : cpuStatsThread();
-        const kernels = gpu ? gpuPruneKernels(gpu) : tfPruneKernels(tf as unknown as Tf, { stats: thread?.stats });
+        const kernels = gpu ? gpuPruneKernels(gpu) : tfPruneKernels(tf as unknown as Tf, { thread: thread?.thread });
         snapshot ??= await DenseSnapshot.take(runtime);
         const seconds = { calibrationData: 0, densePerplexity: 0, prune: 0, prunedPerplexity: 0, speed: 0 };
         const timed = async <T>(name: keyof typeof seconds, body: () => Promise<T>): Promise<T> => {

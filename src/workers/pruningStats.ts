@@ -1,14 +1,14 @@
-import type { StatsFactory } from '../lib/pruning/layerRunner.ts';
-import { threadedStatsFactory, type StatsPort } from '../lib/pruning/statsThread.ts';
+import { connectPruningThread, type PruningThread, type StatsPort } from '../lib/pruning/statsThread.ts';
 
 /**
  * The CPU path's calibration statistics on a nested Web Worker (pruningStats.worker.ts), for the pruning
- * worker: the Gram of each layer is added there while the layers run here. Worth it only when tfjs-wasm
+ * worker: the Gram of each layer is added there while the layers run here, and half of each
+ * restoration's rows are solved there. Worth it only when tfjs-wasm
  * runs on one thread (no cross-origin isolation: with it, tfjs' own threads already use the cores) and
  * the machine has a second core; otherwise `undefined` (the statistics stay on this thread).
  */
 export interface StatsThread {
-  stats: StatsFactory<Float32Array>;
+  thread: PruningThread;
   /** False once the thread has failed: make a new one. */
   readonly alive: boolean;
   close(): void;
@@ -31,7 +31,7 @@ export function startStatsThread(): StatsThread {
       }),
   };
   return {
-    stats: threadedStatsFactory(port),
+    thread: connectPruningThread(port),
     get alive() {
       return alive;
     },

@@ -26,11 +26,11 @@ describe('the pruning statistics worker', () => {
     const one = await statsOf(tfPruneKernels(tf as unknown as Tf).stats, width, parts);
     const thread = startStatsThread();
     try {
-      const two = await statsOf(thread.stats, width, parts);
+      const two = await statsOf(thread.thread.stats, width, parts);
       expect(two.tokens).toBe(110);
       expect(two.gram).toEqual(one.gram);
       expect(two.colSumSq).toEqual(one.colSumSq);
-      const fewer = await statsOf(thread.stats, width, parts.slice(1));
+      const fewer = await statsOf(thread.thread.stats, width, parts.slice(1));
       expect(fewer.gram).not.toEqual(one.gram);
       expect(thread.alive).toBe(true);
     } finally {

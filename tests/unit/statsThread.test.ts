@@ -6,12 +6,13 @@ import { batchWindows, OptLayerRunner, prune, windowsPerBatch } from '../../src/
 import type { CalibrationStats } from '../../src/lib/pruning/calibrationStats.ts';
 import type { StatsFactory } from '../../src/lib/pruning/layerRunner.ts';
 import { serveStats, threadedStatsFactory, type StatsPort, type StatsReply, type StatsRequest } from '../../src/lib/pruning/statsThread.ts';
-import { tfStatsAccumulator } from '../../src/lib/pruning/tfDenseProduct.ts';
+import { tfThreadKernels } from '../../src/lib/pruning/tfDenseProduct.ts';
 import { Rng } from '../../src/lib/util/random.ts';
 
 /**
- * The calibration statistics on a second thread (statsThread.ts; a Node worker in pruneNode.ts) are
- * the one-thread statistics, bit for bit: same accumulator, same tfjs products, same chunk order.
+ * The calibration statistics and the restoration's lower rows on a second thread (statsThread.ts; a
+ * Node worker in pruneNode.ts) are the one-thread numbers, bit for bit: same accumulator, same tfjs
+ * products, same chunk order, and each row of the solve computed as it is on one thread.
  */
 const kernels = await cpuPruneKernels({ threads: 2 });
 afterAll(() => kernels.close());
@@ -69,7 +70,7 @@ describe('calibration statistics on a second thread', () => {
   });
 
   it('never has more than maxInFlight chunks posted and not added', async () => {
-    const accumulatorFor = tfStatsAccumulator(await nodeTf());
+    const threadKernels = tfThreadKernels(await nodeTf());
     let posted = 0;
     let most = 0;
     const replies: (() => void)[] = [];
@@ -91,7 +92,7 @@ describe('calibration statistics on a second thread', () => {
       },
       onMessage: (handler) => (handlers.thread = handler),
     };
-    serveStats(threadPort, accumulatorFor);
+    serveStats(threadPort, threadKernels);
     const sink = threadedStatsFactory(mainPort, { maxInFlight: 2 })(16, { gram: true });
     const parts = chunks(16, 4);
     let added = 0;
@@ -113,6 +114,27 @@ describe('calibration statistics on a second thread', () => {
     }
     expect(most).toBe(2);
     expect((await finishing).tokens).toBe(parts.reduce((sum, part) => sum + part.rows, 0));
+  });
+
+  it('solves a restoration split over two threads to the one-thread weights (odd row count, damping)', async () => {
+    const rng = new Rng(5);
+    const [n, dOut, rows] = [150, 37, 400];
+    const x = Float32Array.from({ length: rows * n }, () => rng.normal());
+    const stats = await statsOf((await cpuPruneKernels()).stats, n, [{ x, rows }]);
+    const input = {
+      weight: Float32Array.from({ length: dOut * n }, () => rng.normal()),
+      bias: Float32Array.from({ length: dOut }, () => rng.normal()),
+      dOut,
+      n,
+      kept: Int32Array.from({ length: 110 }, (_, i) => i + (i >= 50 ? 40 : 0)),
+      stats,
+    };
+    const options = { dampingDelta: 0.01, refitBias: false };
+    const one = await (await cpuPruneKernels()).solver(input, options);
+    const two = await kernels.solver(input, options);
+    expect(two.weightKept).toEqual(one.weightKept);
+    expect(two.bias).toEqual(one.bias);
+    expect(two.lambda).toBe(one.lambda);
   });
 
   it('prunes the embedded OPT model (FASP) to the same channels and weights as one thread', async () => {

@@ -18,7 +18,7 @@ import type { OptTokenizer } from '../../lib/opt/tokenizer/tokenizer.ts';
 import { loadOptWeights } from '../../lib/opt/weights.ts';
 import type { Progress } from '../../lib/progress.ts';
 import type { PruneCalibration } from '../../lib/pruning/calibration.ts';
-import { threadedStatsFactory, type StatsPort } from '../../lib/pruning/statsThread.ts';
+import { connectPruningThread, type StatsPort } from '../../lib/pruning/statsThread.ts';
 import { tfPruneKernels } from '../../lib/pruning/tfDenseProduct.ts';
 import { modelFilesFor, REPO_ROOT, WIKITEXT_TEST_FILE, type CliModelWithTokenizer } from './optModel.ts';
 
@@ -63,14 +63,14 @@ export async function loadCalibration(
 
 /**
  * The CPU path's pruning kernels (tfjs-wasm). `threads: 2` adds the calibration statistics (the Gram)
- * on a worker thread with its own tfjs-wasm while the layers run here (src/lib/pruning/statsThread.ts):
- * the same numbers as one thread. `close()` ends that thread (an idle one never keeps Node running).
+ * on a worker thread with its own tfjs-wasm while the layers run here, and solves half of each
+ * restoration's rows there (src/lib/pruning/statsThread.ts): the same numbers as one thread. `close()` ends that thread (an idle one never keeps Node running).
  */
 export async function cpuPruneKernels(options: { residual?: boolean; threads?: 1 | 2 } = {}) {
   const tf = await nodeTf();
   if ((options.threads ?? 1) === 1) return { ...tfPruneKernels(tf, options), close: async () => {} };
   const thread = startStatsWorker();
-  return { ...tfPruneKernels(tf, { ...options, stats: thread.stats }), close: thread.close };
+  return { ...tfPruneKernels(tf, { ...options, thread: thread.thread }), close: thread.close };
 }
 
 /** A worker_threads statistics thread (statsWorker.ts, compiled by tsx as the rest of the CLI is). */
@@ -90,8 +90,8 @@ function startStatsWorker() {
     },
   };
   // Referenced only while it has work: a pending reply keeps the process alive, an idle thread does not.
-  const stats = threadedStatsFactory(port, { onBusy: (busy) => (busy ? worker.ref() : worker.unref()) });
-  return { stats, close: async () => void (await worker.terminate()) };
+  const thread = connectPruningThread(port, { onBusy: (busy) => (busy ? worker.ref() : worker.unref()) });
+  return { thread, close: async () => void (await worker.terminate()) };
 }
 
 /** A progress callback that writes one stderr line at most once a second (and the last one). */

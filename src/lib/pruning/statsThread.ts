@@ -1,22 +1,30 @@
 import { InputError } from '../errors.ts';
+import { blockedSolveRight, type BlockedFactor } from './blockedCholesky.ts';
+import type { RestorationHelper, RestorationShare } from './blockedRestoration.ts';
 import type { CalibrationStats, CalibrationStatsAccumulator } from './calibrationStats.ts';
+import type { DenseProduct } from './denseProduct.ts';
 import type { StatsFactory, StatsSink } from './layerRunner.ts';
 
 /**
- * Calibration statistics on a second thread (issue #19): the forward keeps running on the calling
- * thread while another thread adds each captured chunk into XᵀX (the blocked SYRK of
- * calibrationStats.ts, on that thread's own tfjs-wasm) and the column sums.
+ * The CPU path's second thread (issue #19). Per layer, the pruning pipeline runs on the calling thread
+ *
+ *   calibration forward ─▶ statistics ─▶ restoration (M = W_D·G_DK, Cholesky, solve) ─▶ propagation
+ *
+ * and this module moves two parts of it to another thread, where they overlap the calling thread's work:
  *
  *   main thread   … layer l, window w ──copy──▶ post ──▶ layer l, window w + 1 …  finish ─ await ─▶ stats
- *   stats thread                           add chunk w (Gram, Σx, Σx²) ─ ack ─▶ …  mirror ─▶ transfer back
+ *   other thread                           add chunk w (Gram, Σx, Σx²) ─ ack ─▶ …  mirror ─▶ transfer back
  *
- * The other thread runs the same accumulator with the same product, so the statistics are the same
- * numbers as on one thread, bit for bit (tests/unit/statsThread.test.ts). Each chunk is copied before
- * it is posted (the runner may keep or reuse the array it captured: the attention output is reused by
- * propagation) and the copy's buffer is transferred, not cloned. Memory stays bounded: at most
- * `maxInFlight` chunks are posted and not yet added; `add` waits for an acknowledgement beyond that.
- * Works over any message port: Node's worker_threads (src/cli/commands/statsWorker.ts) and a Web
- * Worker alike.
+ *   main thread   M upper rows, Cholesky of G_KK + λI ──post L──▶ solve upper rows ─ await ─▶ Z
+ *   other thread  M lower rows ………………………………………………………………▶ solve lower rows ─▶ transfer back
+ *
+ * The other thread runs the same accumulator and the same products (its own tfjs-wasm), so the
+ * statistics are the same numbers as on one thread, bit for bit, and so is each row of the restoration
+ * (tests/unit/statsThread.test.ts). Each chunk is copied before it is posted (the runner may keep or
+ * reuse the array it captured: the attention output is reused by propagation) and the copy's buffer is
+ * transferred, not cloned. Memory stays bounded: at most `maxInFlight` chunks are posted and not yet
+ * added; `add` waits for an acknowledgement beyond that. Works over any message port: Node's
+ * worker_threads (src/cli/commands/statsWorker.ts) and a Web Worker (src/workers/pruningStats.ts).
  */
 
 /** The part of a Worker / MessagePort this module uses (Node's worker_threads Worker and a Web Worker both fit with a thin adapter). */
@@ -30,11 +38,15 @@ export interface StatsPort {
 export type StatsRequest =
   | { kind: 'open'; sink: number; width: number; gram: boolean }
   | { kind: 'add'; sink: number; x: Float32Array; rows: number }
-  | { kind: 'finish'; sink: number };
+  | { kind: 'finish'; sink: number }
+  | { kind: 'product'; job: number; a: Float32Array; b: Float32Array; m: number; k: number; n: number }
+  | { kind: 'solve'; job: number; l: Float64Array; n: number; block: number }
+  | { kind: 'discard'; job: number };
 
 export type StatsReply =
   | { kind: 'added'; sink: number; error?: ThreadError }
-  | { kind: 'finished'; sink: number; stats?: CalibrationStats; error?: ThreadError };
+  | { kind: 'finished'; sink: number; stats?: CalibrationStats; error?: ThreadError }
+  | { kind: 'solved'; job: number; z?: Float64Array; error?: ThreadError };
 
 interface ThreadError {
   name: string;
@@ -49,16 +61,27 @@ export interface ThreadedStatsOptions {
   onBusy?: (busy: boolean) => void;
 }
 
-/** The main thread's side: a StatsFactory whose sinks live on the thread behind `port`. */
-export function threadedStatsFactory(port: StatsPort, options: ThreadedStatsOptions = {}): StatsFactory<Float32Array> {
+export interface PruningThread {
+  /** Statistics added on the other thread. */
+  stats: StatsFactory<Float32Array>;
+  /** Half of each restoration's rows solved on the other thread (blockedRestorationSolver's helper). */
+  restoration: RestorationHelper;
+}
+
+/** The calling thread's side of the connection to the thread behind `port`. */
+export function connectPruningThread(port: StatsPort, options: ThreadedStatsOptions = {}): PruningThread {
   const maxInFlight = options.maxInFlight ?? 2;
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new RangeError(`threaded stats: maxInFlight must be a positive integer, got ${maxInFlight}`);
   let nextSink = 0;
+  let nextJob = 0;
   let inFlight = 0; // chunks posted, not yet acknowledged (all sinks)
-  let pending = 0; // requests with a reply to come (chunks and finishes)
+  let pending = 0; // requests with a reply to come (chunks, finishes, solves)
   const waiting: (() => void)[] = []; // adds waiting for room
   const failures = new Map<number, ThreadError>(); // first error of each sink, thrown at its next call
-  const finishing = new Map<number, { resolve: (stats: CalibrationStats) => void; reject: (error: Error) => void }>();
+  type Waiter<T> = { resolve: (value: T) => void; reject: (error: Error) => void };
+  const finishing = new Map<number, Waiter<CalibrationStats>>();
+  const solving = new Map<number, Waiter<Float64Array>>();
+  let dead: Error | undefined;
 
   const request = (message: StatsRequest, transfer: Transferable[] = []) => {
     if (pending++ === 0) options.onBusy?.(true);
@@ -68,11 +91,11 @@ export function threadedStatsFactory(port: StatsPort, options: ThreadedStatsOpti
     if (--pending === 0) options.onBusy?.(false);
   };
 
-  let dead: Error | undefined;
   port.onError?.((error) => {
     dead = new Error(`threaded stats: the statistics thread stopped: ${error.message}`);
-    for (const waiter of finishing.values()) waiter.reject(dead);
+    for (const waiter of [...finishing.values(), ...solving.values()]) waiter.reject(dead);
     finishing.clear();
+    solving.clear();
     for (const wake of waiting.splice(0)) wake();
     if (pending > 0) options.onBusy?.(false);
     pending = 0;
@@ -93,10 +116,16 @@ export function threadedStatsFactory(port: StatsPort, options: ThreadedStatsOpti
       if (error) waiter?.reject(rebuildError(error));
       else if (message.stats) waiter?.resolve(message.stats);
       else waiter?.reject(new Error('threaded stats: the thread returned no statistics'));
+    } else if (message.kind === 'solved') {
+      const waiter = solving.get(message.job);
+      solving.delete(message.job);
+      replied();
+      if (message.z) waiter?.resolve(message.z);
+      else waiter?.reject(rebuildError(message.error ?? { name: 'Error', message: 'threaded stats: the thread returned no solution' }));
     }
   });
 
-  return (width, { gram }) => {
+  const stats: StatsFactory<Float32Array> = (width, { gram }) => {
     if (!Number.isInteger(width) || width < 1) throw new RangeError(`calibration stats: width must be a positive integer, got ${width}`);
     const sink = nextSink++;
     let finished = false;
@@ -130,47 +159,93 @@ export function threadedStatsFactory(port: StatsPort, options: ThreadedStatsOpti
     };
     return threaded;
   };
+
+  const restoration: RestorationHelper = {
+    beginProduct(a, b, { m, k, n }): RestorationShare {
+      if (dead) throw dead;
+      const job = nextJob++;
+      port.postMessage({ kind: 'product', job, a, b, m, k, n }, [a.buffer, b.buffer]); // no reply: kept for 'solve'
+      return {
+        solve(factor: BlockedFactor) {
+          if (dead) return Promise.reject(dead);
+          const result = new Promise<Float64Array>((resolve, reject) => solving.set(job, { resolve, reject }));
+          request({ kind: 'solve', job, l: factor.l, n: factor.n, block: factor.block }); // L is cloned: this thread solves with it too
+          return result;
+        },
+        discard: () => port.postMessage({ kind: 'discard', job }),
+      };
+    },
+  };
+  return { stats, restoration };
+}
+
+/** Statistics only (see connectPruningThread). */
+export function threadedStatsFactory(port: StatsPort, options: ThreadedStatsOptions = {}): StatsFactory<Float32Array> {
+  return connectPruningThread(port, options).stats;
 }
 
 /**
- * The other thread's side: answers `threadedStatsFactory`'s requests with accumulators from
- * `accumulatorFor` (the same kind the one-thread path uses, so the arithmetic is the same).
+ * The other thread's side: answers the requests with accumulators from `accumulatorFor` and products
+ * from `product` (the same kinds the one-thread path uses, so the arithmetic is the same).
  */
-export function serveStats(port: StatsPort, accumulatorFor: (width: number, gram: boolean) => CalibrationStatsAccumulator | Promise<CalibrationStatsAccumulator>): void {
-  const sinks = new Map<number, Promise<CalibrationStatsAccumulator>>();
-  // Requests are handled one after another, in order, even though making an accumulator may await.
+export function serveStats(port: StatsPort, kernels: { accumulatorFor: (width: number, gram: boolean) => CalibrationStatsAccumulator; product: DenseProduct } | Promise<{ accumulatorFor: (width: number, gram: boolean) => CalibrationStatsAccumulator; product: DenseProduct }>): void {
+  const ready = Promise.resolve(kernels);
+  ready.catch(() => {}); // reported at the first request that needs it
+  const sinks = new Map<number, CalibrationStatsAccumulator | Error>();
+  const products = new Map<number, { m: Float32Array; rows: number } | Error>();
+  // Requests are handled one after another, in order (the first waits for the kernels to start).
   let queue: Promise<void> = Promise.resolve();
   port.onMessage((message) => {
     queue = queue.then(() => handle(message as StatsRequest));
   });
 
-  async function handle(message: StatsRequest): Promise<void> {
-    if (message.kind === 'open') {
-      const accumulator = Promise.resolve().then(() => accumulatorFor(message.width, message.gram));
-      accumulator.catch(() => {}); // reported at the sink's first add or finish
-      sinks.set(message.sink, accumulator);
-      return;
-    }
-    const accumulator = sinks.get(message.sink);
-    if (message.kind === 'add') {
-      try {
-        if (!accumulator) throw new Error(`threaded stats: no sink ${message.sink}`);
-        (await accumulator).add(message.x, message.rows);
-        port.postMessage({ kind: 'added', sink: message.sink });
-      } catch (error) {
-        port.postMessage({ kind: 'added', sink: message.sink, error: threadError(error) });
-      }
-      return;
-    }
-    sinks.delete(message.sink);
+  const attempt = async <T>(body: (k: Awaited<typeof ready>) => T): Promise<T | Error> => {
     try {
-      if (!accumulator) throw new Error(`threaded stats: no sink ${message.sink}`);
-      const stats = (await accumulator).finish();
-      const transfer: Transferable[] = [stats.colSum.buffer, stats.colSumSq.buffer];
-      if (stats.gram) transfer.push(stats.gram.buffer);
-      port.postMessage({ kind: 'finished', sink: message.sink, stats }, transfer);
+      return body(await ready);
     } catch (error) {
-      port.postMessage({ kind: 'finished', sink: message.sink, error: threadError(error) });
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  };
+
+  async function handle(message: StatsRequest): Promise<void> {
+    switch (message.kind) {
+      case 'open':
+        sinks.set(message.sink, await attempt((k) => k.accumulatorFor(message.width, message.gram)));
+        return;
+      case 'add': {
+        const sink = sinks.get(message.sink) ?? new Error(`threaded stats: no sink ${message.sink}`);
+        const done = sink instanceof Error ? sink : await attempt(() => sink.add(message.x, message.rows));
+        port.postMessage(done instanceof Error ? { kind: 'added', sink: message.sink, error: threadError(done) } : { kind: 'added', sink: message.sink });
+        return;
+      }
+      case 'finish': {
+        const sink = sinks.get(message.sink) ?? new Error(`threaded stats: no sink ${message.sink}`);
+        sinks.delete(message.sink);
+        const stats = sink instanceof Error ? sink : await attempt(() => sink.finish());
+        if (stats instanceof Error) {
+          port.postMessage({ kind: 'finished', sink: message.sink, error: threadError(stats) });
+          return;
+        }
+        const transfer: Transferable[] = [stats.colSum.buffer, stats.colSumSq.buffer];
+        if (stats.gram) transfer.push(stats.gram.buffer);
+        port.postMessage({ kind: 'finished', sink: message.sink, stats }, transfer);
+        return;
+      }
+      case 'product':
+        products.set(message.job, await attempt((k) => ({ m: k.product(message.a, message.b, { m: message.m, k: message.k, n: message.n }), rows: message.m })));
+        return;
+      case 'solve': {
+        const share = products.get(message.job) ?? new Error(`threaded stats: no product ${message.job}`);
+        products.delete(message.job);
+        const factor: BlockedFactor = { l: message.l, n: message.n, block: message.block };
+        const z = share instanceof Error ? share : await attempt((k) => blockedSolveRight(factor, share.m, share.rows, k.product));
+        if (z instanceof Error) port.postMessage({ kind: 'solved', job: message.job, error: threadError(z) });
+        else port.postMessage({ kind: 'solved', job: message.job, z }, [z.buffer]);
+        return;
+      }
+      case 'discard':
+        products.delete(message.job);
+        return;
     }
   }
 }

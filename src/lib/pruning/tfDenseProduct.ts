@@ -5,6 +5,7 @@ import { blockedRestorationSolver } from './blockedRestoration.ts';
 import type { DenseProduct } from './denseProduct.ts';
 import type { StatsFactory } from './layerRunner.ts';
 import type { RestorationSolver } from './methods.ts';
+import type { PruningThread } from './statsThread.ts';
 
 /**
  * The fast CPU path of pruning (DESIGN §2): dense products on tfjs (its wasm backend, XNNPACK + SIMD),
@@ -24,26 +25,27 @@ export function tfDenseProduct(tf: Tf): DenseProduct {
   };
 }
 
-/** A statistics accumulator whose dense Gram chunks go through tfjs products (this thread's, or a statistics thread's: statsThread.ts). */
-export function tfStatsAccumulator(tf: Tf): (width: number, gram: boolean) => CalibrationStatsAccumulator {
+/** What the second thread of the CPU path computes with (statsThread.ts `serveStats`): the same kernels as `tfPruneKernels`. */
+export function tfThreadKernels(tf: Tf): { accumulatorFor: (width: number, gram: boolean) => CalibrationStatsAccumulator; product: DenseProduct } {
   const product = tfDenseProduct(tf);
-  return (width, gram) => new CalibrationStatsAccumulator(width, { gram, product });
+  return { accumulatorFor: (width, gram) => new CalibrationStatsAccumulator(width, { gram, product }), product };
 }
 
 /**
  * Statistics and restoration for the CPU path, both on tfjs products. `residual` asks the restoration
  * for its relative residual (one more product per consumer; the page does not show it, tests do).
- * `stats` replaces the statistics (a statistics thread's `threadedStatsFactory`, same arithmetic).
+ * `thread`: a second thread (statsThread.ts) adds the statistics and solves half of each restoration's
+ * rows, with the same arithmetic (the residual, when asked, keeps the restoration on this thread).
  */
-export function tfPruneKernels(tf: Tf, options: { residual?: boolean; stats?: StatsFactory<Float32Array> } = {}): { stats: StatsFactory<Float32Array>; solver: RestorationSolver } {
-  const accumulatorFor = tfStatsAccumulator(tf);
+export function tfPruneKernels(tf: Tf, options: { residual?: boolean; thread?: PruningThread } = {}): { stats: StatsFactory<Float32Array>; solver: RestorationSolver } {
+  const { accumulatorFor, product } = tfThreadKernels(tf);
   return {
     stats:
-      options.stats ??
+      options.thread?.stats ??
       ((width, { gram }) => {
         const accumulator = accumulatorFor(width, gram);
         return { add: (x, rows) => accumulator.add(x, rows), finish: async () => accumulator.finish() };
       }),
-    solver: blockedRestorationSolver(tfDenseProduct(tf), { residual: options.residual ?? false }),
+    solver: blockedRestorationSolver(product, { residual: options.residual ?? false, helper: options.thread?.restoration }),
   };
 }
