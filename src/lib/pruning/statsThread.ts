@@ -188,10 +188,19 @@ export function threadedStatsFactory(port: StatsPort, options: ThreadedStatsOpti
  * The other thread's side: answers the requests with accumulators from `accumulatorFor` and products
  * from `product` (the same kinds the one-thread path uses, so the arithmetic is the same).
  */
-export function serveStats(port: StatsPort, kernels: { accumulatorFor: (width: number, gram: boolean) => CalibrationStatsAccumulator; product: DenseProduct } | Promise<{ accumulatorFor: (width: number, gram: boolean) => CalibrationStatsAccumulator; product: DenseProduct }>): void {
+export interface ThreadKernels {
+  /** `gramStorage`: zeros of width² to accumulate into (CalibrationStatsAccumulator's option). */
+  accumulatorFor: (width: number, gram: boolean, gramStorage?: Float64Array) => CalibrationStatsAccumulator;
+  product: DenseProduct;
+}
+
+export function serveStats(port: StatsPort, kernels: ThreadKernels | Promise<ThreadKernels>): void {
   const ready = Promise.resolve(kernels);
   ready.catch(() => {}); // reported at the first request that needs it
   const sinks = new Map<number, CalibrationStatsAccumulator | Error>();
+  // The next layer's Gram has the width of this one's: its zeros are written after a finish, while the
+  // calling thread restores and propagates, so that the next calibration pays no page faults here.
+  const spareGrams = new Map<number, Float64Array>();
   const products = new Map<number, { m: Float32Array; rows: number } | Error>();
   // Requests are handled one after another, in order (the first waits for the kernels to start).
   let queue: Promise<void> = Promise.resolve();
@@ -209,9 +218,12 @@ export function serveStats(port: StatsPort, kernels: { accumulatorFor: (width: n
 
   async function handle(message: StatsRequest): Promise<void> {
     switch (message.kind) {
-      case 'open':
-        sinks.set(message.sink, await attempt((k) => k.accumulatorFor(message.width, message.gram)));
+      case 'open': {
+        const storage = message.gram ? spareGrams.get(message.width) : undefined;
+        spareGrams.delete(message.width);
+        sinks.set(message.sink, await attempt((k) => k.accumulatorFor(message.width, message.gram, storage)));
         return;
+      }
       case 'add': {
         const sink = sinks.get(message.sink) ?? new Error(`threaded stats: no sink ${message.sink}`);
         const done = sink instanceof Error ? sink : await attempt(() => sink.add(message.x, message.rows));
@@ -229,6 +241,7 @@ export function serveStats(port: StatsPort, kernels: { accumulatorFor: (width: n
         const transfer: Transferable[] = [stats.colSum.buffer, stats.colSumSq.buffer];
         if (stats.gram) transfer.push(stats.gram.buffer);
         port.postMessage({ kind: 'finished', sink: message.sink, stats }, transfer);
+        if (stats.gram && !spareGrams.has(stats.width)) spareGrams.set(stats.width, new Float64Array(stats.width * stats.width).fill(0));
         return;
       }
       case 'product':

@@ -26,9 +26,9 @@ export function tfDenseProduct(tf: Tf): DenseProduct {
 }
 
 /** What the second thread of the CPU path computes with (statsThread.ts `serveStats`): the same kernels as `tfPruneKernels`. */
-export function tfThreadKernels(tf: Tf): { accumulatorFor: (width: number, gram: boolean) => CalibrationStatsAccumulator; product: DenseProduct } {
+export function tfThreadKernels(tf: Tf): { accumulatorFor: (width: number, gram: boolean, gramStorage?: Float64Array) => CalibrationStatsAccumulator; product: DenseProduct } {
   const product = tfDenseProduct(tf);
-  return { accumulatorFor: (width, gram) => new CalibrationStatsAccumulator(width, { gram, product }), product };
+  return { accumulatorFor: (width, gram, gramStorage) => new CalibrationStatsAccumulator(width, { gram, product, gramStorage }), product };
 }
 
 /**
