@@ -20,6 +20,7 @@ import { pruneOptModel, type PruneModelResult } from '../lib/pruning/pruneModel.
 import { KEPT_PRUNED_MODELS } from '../lib/pruning/keptModels.ts';
 import { compareSpeeds, interleavedOrder, type SpeedComparison } from '../lib/pruning/speedComparison.ts';
 import { tfPruneKernels } from '../lib/pruning/tfDenseProduct.ts';
+import { startStatsThread, statsThreadWorthIt, type StatsThread } from './pruningStats.ts';
 import { gpuPruneKernels } from '../kernels/pruning/gpuPruneKernels.ts';
 import { cpuRuntimeLogits } from './cpuLogits.ts';
 import { createExportApi } from './exportApi.ts';
@@ -72,6 +73,8 @@ export interface PruneReport extends Omit<PruneModelResult, 'reports'> {
   backend: string;
   /** Where the calibration statistics and the restoration solve ran: WGSL on the model's GPU, or tfjs-wasm. */
   kernelsOn: 'webgpu' | 'cpu';
+  /** On the CPU path: whether a second thread (a nested worker) added the Gram while the layers ran and shared the restoration. */
+  statsOnSecondThread?: boolean;
   dense: PerplexitySummary;
   pruned: PerplexitySummary;
   /** Kept channels per layer, and the restoration's relative residual where there was one. */
@@ -105,6 +108,14 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
   const densePerplexity = new Map<string, PerplexitySummary>();
   const testIds = new Map<string, Int32Array>();
   const calibrationStreams = new Map<string, Int32Array>();
+  /** The CPU path's statistics thread (a nested worker), started on the first CPU prune where it pays. */
+  let statsThread: StatsThread | undefined;
+
+  function cpuStatsThread(): StatsThread | undefined {
+    if (!statsThreadWorthIt(tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT'))) return undefined;
+    if (!statsThread?.alive) statsThread = startStatsThread();
+    return statsThread;
+  }
 
   async function wikitextTest(session: OptModelSession, datasetsUrl: string): Promise<Int32Array> {
     let ids = testIds.get(datasetsUrl);
@@ -215,7 +226,8 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
         // On a WebGPU runtime the statistics and the solve stay on its device; the CPU path uses tfjs-wasm products.
         const gpu = runtime.backend === 'webgpu' ? session.gpu : undefined;
         if (!gpu) await useTfBackend('wasm');
-        const kernels = gpu ? gpuPruneKernels(gpu) : tfPruneKernels(tf as unknown as Tf);
+        const thread = gpu ? undefined : cpuStatsThread();
+        const kernels = gpu ? gpuPruneKernels(gpu) : tfPruneKernels(tf as unknown as Tf, { thread: thread?.thread });
         snapshot ??= await DenseSnapshot.take(runtime);
         const seconds = { calibrationData: 0, densePerplexity: 0, prune: 0, prunedPerplexity: 0, speed: 0 };
         const timed = async <T>(name: keyof typeof seconds, body: () => Promise<T>): Promise<T> => {
@@ -251,7 +263,11 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
               { method: request.method, sparsity: request.sparsity, allocation: request.allocation, settings: { ...request.settings, seed }, kernels },
               job.progress,
               job.cancel,
-            ),
+            ).catch((error: unknown) => {
+              // A cancelled or failed run leaves statistics half added on the thread: start a clean one next time.
+              statsThread?.close();
+              throw error;
+            }),
           );
           await checkpoint(job.cancel);
           await evaluate(session, { ...request, evalWindows: 1 }, 'warm-up', job); // the new shapes' first run, untimed
@@ -269,6 +285,7 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
             runId,
             backend: runtime.backend,
             kernelsOn: gpu ? 'webgpu' : 'cpu',
+            statsOnSecondThread: thread !== undefined,
             dense,
             pruned,
             layers: reports.map((r) => ({ ffnKept: r.ffn.keptCount, valueKept: r.attention.keptCount, ffnResidual: r.ffn.relativeResidual, valueResidual: r.attention.relativeResidual })),

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../../lib/errors.ts';
 import { withEta } from '../../lib/progress.ts';
@@ -16,12 +17,16 @@ import { sliceCliModel, slicedTestPerplexity, writeSlicedModel } from './sliceGp
  * `prune --model DIR|HUB_ID|embedded --method fasp|wanda-sp|flap|magnitude|random|fasp-norestore|slicegpt
  *  --sparsity 0.2 [--calib wikitext2|c4|random|TEXT_FILE | --calib-file FILE.json] [--nsamples 32]
  *  [--seqlen 256] [--seed 0] [--allocation uniform|global|joint] [--granularity head|channel] [--norm l1|l2] [--delta 0.01] [--refit-bias]
- *  [--eval-seqlen N] [--eval-windows N (0 = all)] [--no-eval] [--out DIR]`
+ *  [--eval-seqlen N] [--eval-windows N (0 = all)] [--no-eval] [--threads 1|2] [--out DIR]`
  *
  * Prunes on the CPU path (tfjs-wasm), measures WikiText-2 test perplexity before and after (the same
  * windows, so their forward times give tokens/s dense vs pruned), writes the pruned model to --out
  * (src/lib/export: model.safetensors, config.json with ffn_dims/v_head_dims/v_dims, tokenizer files)
  * and prints one JSON line {method, sparsity, allocation, granularity, params, pplBefore, pplAfter, seconds: {…}, …}.
+ *
+ * `--threads 2` (the default on a machine with two cores or more) adds the calibration statistics (the
+ * Gram) on a worker thread while the layers run on the main one (src/lib/pruning/statsThread.ts): the
+ * same pruned model as `--threads 1`, sooner.
  *
  * Defaults follow the papers (issue #14): wanda-sp and flap prune whole heads (`--granularity channel`
  * prunes single value channels instead), flap runs its joint structure search (`--allocation joint`),
@@ -49,6 +54,7 @@ export async function run(argv: string[]) {
     'eval-seqlen': 0,
     'eval-windows': 0,
     'no-eval': false,
+    threads: 0,
     out: undefined,
   });
   if (flags.method === 'slicegpt') return runSliceGpt(flags);
@@ -58,6 +64,8 @@ export async function run(argv: string[]) {
   const allocation = flags.allocation === '' ? undefined : (flags.allocation as AllocationMode);
   const granularity = flags.granularity === '' ? undefined : validateGranularity(flags.granularity, '--granularity');
   if (flags.norm !== 'l1' && flags.norm !== 'l2') throw new InputError(`--norm must be l1 or l2, got ${flags.norm}`);
+  if (![0, 1, 2].includes(flags.threads)) throw new InputError(`--threads must be 1 or 2 (0: 2 when the machine has two cores), got ${flags.threads}`);
+  const threads = flags.threads === 0 ? (os.availableParallelism() >= 2 ? 2 : 1) : (flags.threads as 1 | 2);
 
   const seconds: Record<string, number> = {};
   const timed = async <T>(name: string, body: () => Promise<T>): Promise<T> => {
@@ -81,6 +89,7 @@ export async function run(argv: string[]) {
   if (evaluate) await testPerplexity(runtime, tokenizer, { ...evalOptions, maxWindows: 1, quiet: true }); // warm-up, kept out of tokens/s
   const dense = evaluate ? await timed('pplBefore', () => testPerplexity(runtime, tokenizer, { ...evalOptions, label: 'dense perplexity' })) : undefined;
 
+  const kernels = await cpuPruneKernels({ threads });
   const report = withEta(throttledStderr((p) => `${p.phase} ${p.message ?? ''} ${Math.round((100 * p.done) / Math.max(1, p.total))}%${p.etaSeconds !== undefined ? `, ${Math.ceil(p.etaSeconds)} s left` : ''}`));
   const result = await pruneOptModel(
     runtime,
@@ -90,10 +99,10 @@ export async function run(argv: string[]) {
       sparsity,
       allocation,
       settings: { norm: flags.norm as WeightNorm, dampingDelta: flags.delta, refitBias: flags['refit-bias'], seed: flags.seed, granularity },
-      kernels: await cpuPruneKernels(),
+      kernels,
     },
     report,
-  );
+  ).finally(() => kernels.close());
   for (const [phase, ms] of Object.entries(result.timingsMs)) seconds[phase === 'total' ? 'prune' : phase] = ms / 1000;
 
   if (evaluate) await testPerplexity(runtime, tokenizer, { ...evalOptions, maxWindows: 1, quiet: true }); // the new shapes' first run, kept out of tokens/s
@@ -117,6 +126,7 @@ export async function run(argv: string[]) {
     tokensPerSecond,
     calibration: result.calibration,
     widths: result.widths,
+    threads,
     seconds,
     out: flags.out ? path.resolve(flags.out) : undefined,
   };

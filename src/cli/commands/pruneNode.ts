@@ -1,5 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { buildCalibrationSet } from '../../lib/calibration/build.ts';
 import { parseCalibrationWindows } from '../../lib/calibration/file.ts';
 import { fileTextReader } from '../../lib/calibration/nodeTextReader.ts';
@@ -15,6 +18,7 @@ import type { OptTokenizer } from '../../lib/opt/tokenizer/tokenizer.ts';
 import { loadOptWeights } from '../../lib/opt/weights.ts';
 import type { Progress } from '../../lib/progress.ts';
 import type { PruneCalibration } from '../../lib/pruning/calibration.ts';
+import { connectPruningThread, type StatsPort } from '../../lib/pruning/statsThread.ts';
 import { tfPruneKernels } from '../../lib/pruning/tfDenseProduct.ts';
 import { modelFilesFor, REPO_ROOT, WIKITEXT_TEST_FILE, type CliModelWithTokenizer } from './optModel.ts';
 
@@ -57,8 +61,37 @@ export async function loadCalibration(
   return { windows: set.windows, seqLen: spec.seqlen, label: `${set.label}, ${spec.nsamples} × ${spec.seqlen} tokens, seed ${spec.seed}` };
 }
 
-export async function cpuPruneKernels(options: { residual?: boolean } = {}) {
-  return tfPruneKernels(await nodeTf(), options);
+/**
+ * The CPU path's pruning kernels (tfjs-wasm). `threads: 2` adds the calibration statistics (the Gram)
+ * on a worker thread with its own tfjs-wasm while the layers run here, and solves half of each
+ * restoration's rows there (src/lib/pruning/statsThread.ts): the same numbers as one thread. `close()` ends that thread (an idle one never keeps Node running).
+ */
+export async function cpuPruneKernels(options: { residual?: boolean; threads?: 1 | 2 } = {}) {
+  const tf = await nodeTf();
+  if ((options.threads ?? 1) === 1) return { ...tfPruneKernels(tf, options), close: async () => {} };
+  const thread = startStatsWorker();
+  return { ...tfPruneKernels(tf, { ...options, thread: thread.thread }), close: thread.close };
+}
+
+/** A worker_threads statistics thread (statsWorker.ts, compiled by tsx as the rest of the CLI is). */
+function startStatsWorker() {
+  // Node 20 does not apply an `--import tsx` loader to a worker's own entry file: register it first.
+  const tsxPackage = createRequire(import.meta.url).resolve('tsx/package.json');
+  const tsx = pathToFileURL(path.join(path.dirname(tsxPackage), 'dist', 'esm', 'api', 'index.mjs')).href;
+  const entry = new URL('./statsWorker.ts', import.meta.url).href;
+  const worker = new Worker(`import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
+  worker.unref();
+  const port: StatsPort = {
+    postMessage: (message, transfer) => worker.postMessage(message, transfer as never),
+    onMessage: (handler) => worker.on('message', handler),
+    onError: (handler) => {
+      worker.on('error', handler);
+      worker.on('exit', (code) => handler(new Error(`exited with code ${code}`)));
+    },
+  };
+  // Referenced only while it has work: a pending reply keeps the process alive, an idle thread does not.
+  const thread = connectPruningThread(port, { onBusy: (busy) => (busy ? worker.ref() : worker.unref()) });
+  return { thread, close: async () => void (await worker.terminate()) };
 }
 
 /** A progress callback that writes one stderr line at most once a second (and the last one). */

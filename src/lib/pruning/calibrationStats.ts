@@ -29,6 +29,12 @@ export interface AccumulatorOptions {
    * the float64 Gram chunk by chunk; without it they take the float64 loop below.
    */
   product?: DenseProduct;
+  /**
+   * Zeros of length width² to accumulate G into (instead of a new array): a statistics thread writes
+   * one ahead of time, in its idle time, so the first pass over a fresh 75 MB Gram does not pay the page
+   * faults while the layer runs (statsThread.ts).
+   */
+  gramStorage?: Float64Array;
 }
 
 export class CalibrationStatsAccumulator {
@@ -46,7 +52,8 @@ export class CalibrationStatsAccumulator {
     if (!Number.isInteger(width) || width < 1) throw new RangeError(`calibration stats: width must be a positive integer, got ${width}`);
     this.colSum = new Float64Array(width);
     this.colSumSq = new Float64Array(width);
-    this.gram = options.gram ? new Float64Array(width * width) : undefined;
+    if (options.gramStorage && options.gramStorage.length !== width * width) throw new RangeError(`calibration stats: gram storage has ${options.gramStorage.length} entries, expected ${width}×${width}`);
+    this.gram = options.gram ? (options.gramStorage ?? new Float64Array(width * width)) : undefined;
     this.product = options.product;
   }
 

@@ -28,3 +28,4 @@ export * from './speedComparison.ts';
 export * from './keptModels.ts';
 export * from './heads.ts';
 export * from './flapSearch.ts';
+export * from './statsThread.ts';

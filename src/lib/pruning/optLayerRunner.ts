@@ -38,10 +38,12 @@ export class OptLayerRunner<H> implements LayerRunner<Activations<H>, Float32Arr
   /** The pruned groups currently swapped into each layer (absent: dense). */
   private readonly swapped = new Map<number, PrunableLayer>();
   /**
-   * The dense attention output of each window of the last `captureLayer` layer (CPU runtime only:
-   * the only one that can take it back), for `runLayer` with `attentionKept` to reuse once.
+   * The dense attention output of each window of the last two `captureLayer` layers (CPU runtime only:
+   * the only one that can take it back), for `runLayer` with `attentionKept` to reuse once. Two: the
+   * pipeline calibrates layer l + 1 on a window as soon as that window has left the pruned layer l, while
+   * the later windows still wait for layer l.
    */
-  private denseAttention: { layer: number; byWindow: Map<Activations<H>, Float32Array> } = { layer: -1, byWindow: new Map() };
+  private denseAttention = new Map<number, Map<Activations<H>, Float32Array>>();
 
   constructor(
     readonly runtime: OptRuntime<H>,
@@ -95,8 +97,12 @@ export class OptLayerRunner<H> implements LayerRunner<Activations<H>, Float32Arr
     const result = await this.runtime.captureInputs(layer, hidden, wanted);
     try {
       await this.deliver(result, capture, hidden.batch * hidden.seqLen);
-      if (this.denseAttention.layer !== layer) this.denseAttention = { layer, byWindow: new Map() };
-      if (result.outProjInput && this.runtime.backend === 'cpu') this.denseAttention.byWindow.set(hidden, await this.runtime.read(result.outProjInput));
+      for (const kept of this.denseAttention.keys()) if (kept !== layer && kept !== layer - 1) this.denseAttention.delete(kept);
+      if (result.outProjInput && this.runtime.backend === 'cpu') {
+        const byWindow = this.denseAttention.get(layer) ?? new Map<Activations<H>, Float32Array>();
+        this.denseAttention.set(layer, byWindow);
+        byWindow.set(hidden, await this.runtime.read(result.outProjInput));
+      }
     } finally {
       this.runtime.release(result.outProjInput, result.fc2Input);
     }
@@ -104,10 +110,10 @@ export class OptLayerRunner<H> implements LayerRunner<Activations<H>, Float32Arr
 
   /** Columns `kept` of the dense attention output kept for this window of this layer (then forgotten), if any. */
   private takeDenseAttention(layer: number, hidden: Activations<H>, kept: Int32Array): Float32Array | undefined {
-    if (this.denseAttention.layer !== layer) return undefined;
-    const dense = this.denseAttention.byWindow.get(hidden);
-    if (!dense) return undefined;
-    this.denseAttention.byWindow.delete(hidden);
+    const byWindow = this.denseAttention.get(layer);
+    const dense = byWindow?.get(hidden);
+    if (!byWindow || !dense) return undefined;
+    byWindow.delete(hidden);
     const rows = hidden.batch * hidden.seqLen;
     const width = dense.length / rows;
     const out = new Float32Array(rows * kept.length); // [rows, |K|]
@@ -136,7 +142,7 @@ export class OptLayerRunner<H> implements LayerRunner<Activations<H>, Float32Arr
 
   /** Puts every swapped layer's dense weights back. */
   async restoreDense(): Promise<void> {
-    this.denseAttention = { layer: -1, byWindow: new Map() };
+    this.denseAttention.clear();
     for (const layer of [...this.swapped.keys()]) await this.install(layer, undefined);
   }
 

@@ -19,7 +19,11 @@ import { keepCountFor, validateSparsity } from './topK.ts';
  *   2. prune      score, select, restore/compensate and compact both coupled groups of layer l;
  *   3. propagate  run the pruned layer l on every window: these are layer l + 1's inputs (a runner may
  *                 reuse step 1's attention output here: the pruned value channels are a subset of it).
- * as Wanda and SparseGPT do. Memory: the hidden states of all windows (carried between layers) plus
+ * as Wanda and SparseGPT do. Step 3 of layer l runs window by window inside step 1 of layer l + 1 (each
+ * window is calibrated on l + 1 as soon as it has left the pruned layer l; the statistics see the
+ * windows in the same order), so statistics added on another thread (statsThread.ts) have the whole
+ * propagation, not only the calibration forward, to keep up. The last layer's outputs are never used
+ * and never computed. Memory: the hidden states of all windows (carried between layers) plus
  * O(width²) statistics; activations are never kept. The model is never modified (see LayerRunner).
  * Statistics that can stay where they accumulate (a GPU sink's `finishResident`) do so for the groups
  * `residentCapable` allows: step 2 then runs there too (residentStats.ts, docs/pruning-gpu.md).
@@ -122,7 +126,7 @@ export async function prune<Hidden, Activation = Float32Array>(
     timings.embed = performance.now() - t;
 
     const windows = calibration.length;
-    const total = numLayers * (2 * windows + 1);
+    const total = numLayers * (windows + 1) + Math.max(0, numLayers - 1) * windows;
     let done = 0;
     const step = (layer: number, what: string) => progress({ phase: 'prune', done, total, message: `layer ${layer + 1}/${numLayers}: ${what}` });
     const layers: PrunableLayer[] = [];
@@ -130,6 +134,8 @@ export async function prune<Hidden, Activation = Float32Array>(
     let before = 0;
     let after = 0;
 
+    // Layer l − 1's propagation of window w, run by layer l's calibration just before it needs that window.
+    let propagate: ((w: number) => Promise<void>) | undefined;
     for (let l = 0; l < numLayers; l++) {
       await checkpoint(cancel);
       const dense = await runner.getLayer(l);
@@ -142,10 +148,11 @@ export async function prune<Hidden, Activation = Float32Array>(
       const keepHeads = plan.granularity === 'head' ? keepFor(plan, 'attention', liveHeads, undefined) : undefined;
       if (keepHeads !== undefined && keepHeads < liveHeads) keep.attention = 0; // the heads decide (keepHeads); statistics are wanted
 
-      // 1. calibrate: statistics of the consumers' inputs, on the dense layer l.
+      // 1. calibrate: statistics of the consumers' inputs, on the dense layer l (each window just after
+      //    the pruned layer l − 1 has produced it).
       t = performance.now();
       step(l, 'calibrating');
-      const { stats, resident, statisticsMs } = await calibrateLayer(runner, l, hidden, {
+      const { stats, resident, statisticsMs, propagateMs } = await calibrateLayer(runner, l, hidden, {
         plan,
         widths: { ffn: dense.ffn.width, attention: dense.attention.width },
         wanted: { ffn: keep.ffn < dense.ffn.width, attention: keep.attention < dense.attention.width },
@@ -155,8 +162,10 @@ export async function prune<Hidden, Activation = Float32Array>(
           step(l, 'calibrating');
         },
         cancel,
+        before: propagate,
       });
-      timings.calibrate += performance.now() - t;
+      timings.calibrate += performance.now() - t - propagateMs;
+      timings.propagate += propagateMs;
       timings.statistics += statisticsMs;
 
       // 2. prune both coupled groups.
@@ -182,23 +191,23 @@ export async function prune<Hidden, Activation = Float32Array>(
         for (const phase of ['score', 'select', 'restore', 'compact', 'error'] as const) timings[phase] += result.report[name].timingsMs[phase];
       }
 
-      // 3. propagate: the pruned layer's outputs are the next layer's inputs.
-      t = performance.now();
-      for (let w = 0; w < windows; w++) {
-        await checkpoint(cancel);
-        const next = await runner.runLayer(l, hidden[w], { weights: result.layer, attentionKept: result.report.attention.kept });
+      // 3. propagate: the pruned layer's outputs are the next layer's inputs (run by its calibration).
+      const pruned = result;
+      const propagated = l;
+      propagate = async (w) => {
+        const next = await runner.runLayer(propagated, hidden[w], { weights: pruned.layer, attentionKept: pruned.report.attention.kept });
         runner.release?.(hidden[w]);
         hidden[w] = next;
         done++;
-        step(l, 'propagating');
-      }
-      timings.propagate += performance.now() - t;
+        step(propagated, 'propagating');
+      };
 
       layers.push(result.layer);
       reports.push({ layer: l, ...result.report });
       before += groupParamCount(dense.ffn) + groupParamCount(dense.attention);
       after += groupParamCount(result.layer.ffn) + groupParamCount(result.layer.attention);
     }
+    if (numLayers > 0) step(numLayers - 1, 'pruned');
     timings.total = performance.now() - startedMs;
     return {
       method: plan.method,
@@ -283,6 +292,8 @@ interface CalibrateRequest<A> {
   gram: boolean;
   onWindow: () => void;
   cancel: CancelFlag;
+  /** Computes window w's input first (the previous layer's propagation); its time is reported apart. */
+  before?: (w: number) => Promise<void>;
 }
 
 /**
@@ -295,15 +306,26 @@ async function calibrateLayer<H, A>(
   layer: number,
   hidden: H[],
   request: CalibrateRequest<A>,
-): Promise<{ stats: Record<GroupName, CalibrationStats | undefined>; resident: Partial<Record<GroupName, ResidentStats>>; statisticsMs: number }> {
+): Promise<{ stats: Record<GroupName, CalibrationStats | undefined>; resident: Partial<Record<GroupName, ResidentStats>>; statisticsMs: number; propagateMs: number }> {
   const { plan, widths, wanted } = request;
+  let propagateMs = 0;
+  const input = async (w: number) => {
+    if (!request.before) return;
+    const started = performance.now();
+    await request.before(w);
+    propagateMs += performance.now() - started;
+  };
   const sinks: Partial<Record<GroupName, StatsSink<A>>> = {};
   if (plan.needs.activations) {
     for (const name of plan.groups) if (wanted[name]) sinks[name] = plan.stats(widths[name], { gram: request.gram });
   }
   if (!sinks.ffn && !sinks.attention) {
-    hidden.forEach(() => request.onWindow());
-    return { stats: { ffn: undefined, attention: undefined }, resident: {}, statisticsMs: 0 };
+    for (let w = 0; w < hidden.length; w++) {
+      await checkpoint(request.cancel);
+      await input(w);
+      request.onWindow();
+    }
+    return { stats: { ffn: undefined, attention: undefined }, resident: {}, statisticsMs: 0, propagateMs };
   }
   let statisticsMs = 0;
   const timed = (sink: StatsSink<A>) => async (x: A, rows: number) => {
@@ -315,8 +337,10 @@ async function calibrateLayer<H, A>(
     fc2Input: sinks.ffn ? timed(sinks.ffn) : undefined,
     outProjInput: sinks.attention ? timed(sinks.attention) : undefined,
   };
-  for (const h of hidden) {
+  for (let w = 0; w < hidden.length; w++) {
     await checkpoint(request.cancel);
+    await input(w);
+    const h = hidden[w];
     if (runner.captureLayer) {
       await runner.captureLayer(layer, h, capture);
     } else {
@@ -339,7 +363,7 @@ async function calibrateLayer<H, A>(
     for (const name of GROUP_NAMES) resident[name]?.release();
     throw error;
   }
-  return { stats, resident, statisticsMs: statisticsMs + performance.now() - started };
+  return { stats, resident, statisticsMs: statisticsMs + performance.now() - started, propagateMs };
 }
 
 /**

@@ -5,6 +5,7 @@ import { blockedRestorationSolver } from './blockedRestoration.ts';
 import type { DenseProduct } from './denseProduct.ts';
 import type { StatsFactory } from './layerRunner.ts';
 import type { RestorationSolver } from './methods.ts';
+import type { PruningThread } from './statsThread.ts';
 
 /**
  * The fast CPU path of pruning (DESIGN §2): dense products on tfjs (its wasm backend, XNNPACK + SIMD),
@@ -24,17 +25,27 @@ export function tfDenseProduct(tf: Tf): DenseProduct {
   };
 }
 
+/** What the second thread of the CPU path computes with (statsThread.ts `serveStats`): the same kernels as `tfPruneKernels`. */
+export function tfThreadKernels(tf: Tf): { accumulatorFor: (width: number, gram: boolean, gramStorage?: Float64Array) => CalibrationStatsAccumulator; product: DenseProduct } {
+  const product = tfDenseProduct(tf);
+  return { accumulatorFor: (width, gram, gramStorage) => new CalibrationStatsAccumulator(width, { gram, product, gramStorage }), product };
+}
+
 /**
  * Statistics and restoration for the CPU path, both on tfjs products. `residual` asks the restoration
  * for its relative residual (one more product per consumer; the page does not show it, tests do).
+ * `thread`: a second thread (statsThread.ts) adds the statistics and solves half of each restoration's
+ * rows, with the same arithmetic (the residual, when asked, keeps the restoration on this thread).
  */
-export function tfPruneKernels(tf: Tf, options: { residual?: boolean } = {}): { stats: StatsFactory<Float32Array>; solver: RestorationSolver } {
-  const product = tfDenseProduct(tf);
+export function tfPruneKernels(tf: Tf, options: { residual?: boolean; thread?: PruningThread } = {}): { stats: StatsFactory<Float32Array>; solver: RestorationSolver } {
+  const { accumulatorFor, product } = tfThreadKernels(tf);
   return {
-    stats: (width, options) => {
-      const accumulator = new CalibrationStatsAccumulator(width, { ...options, product });
-      return { add: (x, rows) => accumulator.add(x, rows), finish: async () => accumulator.finish() };
-    },
-    solver: blockedRestorationSolver(product, { residual: options.residual ?? false }),
+    stats:
+      options.thread?.stats ??
+      ((width, { gram }) => {
+        const accumulator = accumulatorFor(width, gram);
+        return { add: (x, rows) => accumulator.add(x, rows), finish: async () => accumulator.finish() };
+      }),
+    solver: blockedRestorationSolver(product, { residual: options.residual ?? false, helper: options.thread?.restoration }),
   };
 }
