@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { adapterLabel, type BackendChoice } from '../lib/backend.ts';
 import { openBackend } from './backend.ts';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -60,9 +60,18 @@ export function startTfBackend(override?: string | null): Promise<TfBackendInfo>
 
 function describeTfBackend(tfBackend: string, choice: BackendChoice): string {
   if (tfBackend === 'webgpu') return `tfjs webgpu · ${choice.adapter ? adapterLabel(choice.adapter) : 'GPU'}`;
+  return describeTfWasm();
+}
+
+/**
+ * Which tfjs-wasm build runs, once the wasm backend is ready: "tfjs wasm · SIMD · threads (2)" in a
+ * cross-origin-isolated page (the threaded SIMD binary, XNNPACK's pool size in brackets), "… · single
+ * thread" elsewhere.
+ */
+export function describeTfWasm(): string {
   const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'SIMD' : 'no SIMD';
-  const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'threads' : 'single thread';
-  return `tfjs ${tfBackend} · ${simd} · ${threads}`;
+  const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? `threads (${getThreadsCount()})` : 'single thread';
+  return `tfjs wasm · ${simd} · ${threads}`;
 }
 
 export { tf };
