@@ -296,13 +296,23 @@ if (!skipPeers) {
 }
 
 let adapterNote = 'skipped (--cpu-only)';
+/** The CPU path in Chromium (cross-origin isolated dev server), 1 XNNPACK thread vs as many as the app asks for. */
+const pageCpu: { engine: string; crossOriginIsolated: boolean; tokens: number; 'min ms': number; 'ours in Node / this': number }[] = [];
+const nodeOurs = peerRows[0]?.['min ms'];
+const cpuArgs = { cpuTokens: peerTokens, cpuRuns: quick ? 2 : 3 };
 if (!skipBrowser && !breakdownOnly) {
-  process.stderr.write('WebGPU path (Chromium)…\n');
+  process.stderr.write('CPU path in Chromium, one XNNPACK thread…\n');
+  const single = await runBrowserBench<OptBrowserResult>('opt', { ...cpuArgs, wasmThreads: 1, cpuOnly: true, embeddedTokens: 0, bigTokens: 0, budgetMs: 0 });
+  process.stderr.write('WebGPU path and the CPU path as the app starts it (Chromium)…\n');
   const browser = await runBrowserBench<OptBrowserResult>('opt', {
+    ...cpuArgs,
     embeddedTokens: quick ? 16 : Math.min(64, embeddedConfig.maxPositions),
     bigTokens: quick ? 4 : 16,
     budgetMs: quick ? 1000 : 4000,
   });
+  for (const cpu of [single.cpu, browser.cpu]) {
+    if (cpu) pageCpu.push({ engine: cpu.engine, crossOriginIsolated: cpu.crossOriginIsolated, tokens: cpu.tokens, 'min ms': cpu.minMs, 'ours in Node / this': nodeOurs ? nodeOurs / cpu.minMs : Number.NaN });
+  }
   adapterNote = `${browser.adapter}${browser.fallback ? ' (software fallback: shapes cut down, not representative of a GPU)' : ''}`;
   for (const r of browser.rows) {
     rows.push({
@@ -331,4 +341,8 @@ console.log(formatTable(breakdown as unknown as Record<string, string | number |
 console.log(`\nPeers, same run, same prefill (1 × ${peerTokens} + logits, same weights), interleaved, ${quick ? 3 : 5} rounds after a warm-up; parity = max |peer − ours| / (1 + |ours|) over the logits.`);
 if (peerRows.length > 0) console.log(formatTable(peerRows as unknown as Record<string, string | number | null>[]));
 for (const note of peerNotes) console.log(note);
-console.log(`\nresults: ${writeResults('opt', { rows, breakdown, peers: peerRows, peerNotes, tfWasm: tfWasmNote(tf), adapter: adapterNote, quick, full })}`);
+if (pageCpu.length > 0) {
+  console.log(`\nThe CPU path in Chromium (dev server, COOP/COEP: cross-origin isolated), same prefill, min of ${cpuArgs.cpuRuns}; first row pinned to one XNNPACK thread, second as the app starts tfjs-wasm:`);
+  console.log(formatTable(pageCpu as unknown as Record<string, string | number | null>[]));
+}
+console.log(`\nresults: ${writeResults('opt', { rows, breakdown, peers: peerRows, peerNotes, pageCpu, tfWasm: tfWasmNote(tf), adapter: adapterNote, quick, full })}`);
