@@ -9,10 +9,13 @@
  *   - Peers, same run, same prefill: onnxruntime-web (wasm; 1 and 2 threads) and onnxruntime-node (native
  *     CPU; 1 and 2 threads, when installed: `--ort-node <package folder>` or NODE_PATH), interleaved with
  *     our runtime, min of repeats (optPeers.ts).
+ *   - The CPU path in Chromium (cross-origin isolated dev server): the same prefill with tfjs-wasm pinned
+ *     to one XNNPACK thread, then with the threads the app asks for (src/workers/tfBackend.ts).
  *   - WebGPU path: bench/opt.browser.ts in headless Chromium, on whatever adapter it finds
  *     (SwiftShader on machines without a GPU: shapes are cut down there, and the numbers say so).
- * `--quick` shortens the sequences; `--full` uses OPT-125M's full 2048-token window on the CPU path;
- * `--cpu-only` skips the browser; `--no-peers` skips the ONNX Runtime peers; `--breakdown-only` runs only
+ * `--quick` shortens the sequences; `--full` uses OPT-125M's full 2048-token window for the CPU throughput row;
+ * `--cpu-only` skips the WebGPU path (the CPU path still runs in Chromium, 1 thread vs the app's threads);
+ * `--node-only` skips the browser; `--no-peers` skips the ONNX Runtime peers; `--breakdown-only` runs only
  * the phase breakdown.
  */
 import { readFileSync } from 'node:fs';
@@ -40,7 +43,9 @@ import { Rng } from '../src/lib/util/random.ts';
 
 const quick = process.argv.includes('--quick');
 const full = process.argv.includes('--full');
-const skipBrowser = process.argv.includes('--cpu-only');
+/** `--cpu-only`: no WebGPU path (the CPU path still runs in Chromium too); `--node-only`: no browser at all. */
+const nodeOnly = process.argv.includes('--node-only');
+const skipBrowser = nodeOnly || process.argv.includes('--cpu-only');
 /** Only the phase breakdown (no throughput rows, no peers, no browser): for profiling the CPU path. */
 const breakdownOnly = process.argv.includes('--breakdown-only');
 const skipPeers = breakdownOnly || process.argv.includes('--no-peers');
@@ -274,7 +279,7 @@ const embeddedConfig = parseOptConfig(JSON.parse(readFileSync(path.join(EMBEDDED
 const embeddedWeights = () => loadOptWeights(embeddedConfig, [parseSafetensors(readFileSync(path.join(EMBEDDED, 'model.safetensors')))]);
 const big = opt125mConfig();
 const embeddedTokens = quick ? Math.min(64, embeddedConfig.maxPositions) : embeddedConfig.maxPositions;
-const bigTokens = quick ? 128 : full ? 2048 : 512;
+const bigTokens = quick ? 128 : full ? 2048 : 256;
 
 const rows: Row[] = [];
 process.stderr.write('CPU path (Node)…\n');
@@ -284,6 +289,7 @@ if (!breakdownOnly) {
 }
 
 const peerTokens = quick ? 128 : 256;
+const PEER_ROUNDS = quick ? 2 : 4;
 process.stderr.write(`Where the CPU forward goes (OPT-125M shape, 1 × ${peerTokens} + logits)…\n`);
 const breakdownRuntime = new CpuOptRuntime(tf, big, randomOptWeights(big, new Rng(2)));
 const breakdown = await forwardBreakdown(tf, breakdownRuntime, parityIds(big, { batch: 1, seqLen: peerTokens }, 3), quick ? 3 : 5);
@@ -292,27 +298,28 @@ let peerRows: PeerRow[] = [];
 let peerNotes: string[] = ['skipped (--no-peers)'];
 if (!skipPeers) {
   process.stderr.write(`Peers on the same prefill (interleaved)…\n`);
-  ({ rows: peerRows, notes: peerNotes } = await peerComparison(tf, big, randomOptWeights(big, new Rng(1)), peerTokens, quick ? 3 : 5, findOrtNode(process.argv)));
+  ({ rows: peerRows, notes: peerNotes } = await peerComparison(tf, big, randomOptWeights(big, new Rng(1)), peerTokens, PEER_ROUNDS, findOrtNode(process.argv)));
 }
 
 let adapterNote = 'skipped (--cpu-only)';
 /** The CPU path in Chromium (cross-origin isolated dev server), 1 XNNPACK thread vs as many as the app asks for. */
-const pageCpu: { engine: string; crossOriginIsolated: boolean; tokens: number; 'min ms': number; 'ours in Node / this': number }[] = [];
+const pageCpu: { engine: string; 'cross-origin isolated': string; tokens: number; 'min ms': number; 'ours in Node / this': number }[] = [];
 const nodeOurs = peerRows[0]?.['min ms'];
-const cpuArgs = { cpuTokens: peerTokens, cpuRuns: quick ? 2 : 3 };
+const cpuArgs = { cpuTokens: peerTokens, cpuRuns: quick ? 2 : 3, embeddedTokens: 0, bigTokens: 0, budgetMs: 0, cpuOnly: true };
+if (!nodeOnly && !breakdownOnly) {
+  for (const wasmThreads of [1, undefined]) {
+    process.stderr.write(`CPU path in Chromium, ${wasmThreads ? 'one XNNPACK thread' : 'threads as the app starts tfjs-wasm'}…\n`);
+    const { cpu } = await runBrowserBench<OptBrowserResult>('opt', { ...cpuArgs, wasmThreads });
+    if (cpu) pageCpu.push({ engine: cpu.engine, 'cross-origin isolated': cpu.crossOriginIsolated ? 'yes' : 'no', tokens: cpu.tokens, 'min ms': cpu.minMs, 'ours in Node / this': nodeOurs ? nodeOurs / cpu.minMs : Number.NaN });
+  }
+}
 if (!skipBrowser && !breakdownOnly) {
-  process.stderr.write('CPU path in Chromium, one XNNPACK thread…\n');
-  const single = await runBrowserBench<OptBrowserResult>('opt', { ...cpuArgs, wasmThreads: 1, cpuOnly: true, embeddedTokens: 0, bigTokens: 0, budgetMs: 0 });
-  process.stderr.write('WebGPU path and the CPU path as the app starts it (Chromium)…\n');
+  process.stderr.write('WebGPU path (Chromium)…\n');
   const browser = await runBrowserBench<OptBrowserResult>('opt', {
-    ...cpuArgs,
     embeddedTokens: quick ? 16 : Math.min(64, embeddedConfig.maxPositions),
     bigTokens: quick ? 4 : 16,
     budgetMs: quick ? 1000 : 4000,
   });
-  for (const cpu of [single.cpu, browser.cpu]) {
-    if (cpu) pageCpu.push({ engine: cpu.engine, crossOriginIsolated: cpu.crossOriginIsolated, tokens: cpu.tokens, 'min ms': cpu.minMs, 'ours in Node / this': nodeOurs ? nodeOurs / cpu.minMs : Number.NaN });
-  }
   adapterNote = `${browser.adapter}${browser.fallback ? ' (software fallback: shapes cut down, not representative of a GPU)' : ''}`;
   for (const r of browser.rows) {
     rows.push({
@@ -338,7 +345,7 @@ console.log(`\n${tfWasmNote(tf)}`);
 console.log(`\nWhere the CPU forward goes: OPT-125M shape (random weights), one prefill of 1 × ${peerTokens} tokens + logits at every position, the fastest of a few runs.`);
 console.log('"its matmuls alone": the phase\'s own products (same shapes, same count) on tensors already in tfjs, no upload, no readback. A linear phase\'s forward time includes its tfjs upload, fused bias/ReLU and readback; attention\'s "products + softmax" also the mask add and softmax.');
 console.log(formatTable(breakdown as unknown as Record<string, string | number | null>[]));
-console.log(`\nPeers, same run, same prefill (1 × ${peerTokens} + logits, same weights), interleaved, ${quick ? 3 : 5} rounds after a warm-up; parity = max |peer − ours| / (1 + |ours|) over the logits.`);
+console.log(`\nPeers, same run, same prefill (1 × ${peerTokens} + logits, same weights), interleaved, ${PEER_ROUNDS} rounds after a warm-up; parity = max |peer − ours| / (1 + |ours|) over the logits.`);
 if (peerRows.length > 0) console.log(formatTable(peerRows as unknown as Record<string, string | number | null>[]));
 for (const note of peerNotes) console.log(note);
 if (pageCpu.length > 0) {
