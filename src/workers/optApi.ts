@@ -18,6 +18,8 @@ export interface LoadedModelInfo {
   source: string;
   notes: string[];
   weightBytes: number;
+  /** On the CPU path, which tfjs-wasm build runs the model (threads or not). */
+  cpuEngine?: string;
 }
 
 export type EvaluationText = { kind: 'wikitext2-test'; url: string } | { kind: 'custom'; text: string; label: string };
@@ -77,7 +79,7 @@ export function createOptApi(holder: SessionHolder) {
         holder.session?.runtime.dispose();
         holder.session = session;
         tokenCache.clear();
-        return { summary: session.summary, backend: session.backend, source: session.source, notes: session.notes, weightBytes: session.runtime.weightBytes };
+        return { summary: session.summary, backend: session.backend, source: session.source, notes: session.notes, weightBytes: session.runtime.weightBytes, cpuEngine: session.cpuEngine };
       });
     },
 

@@ -15,7 +15,7 @@ import { loadOptWeights } from '../lib/opt/weights.ts';
 import { formatBytes, type GpuContext } from '../kernels/gpu.ts';
 import { GpuOptRuntime } from '../kernels/opt/gpuRuntime.ts';
 import { openBackend } from './backend.ts';
-import { tf, useTfBackend } from './tfBackend.ts';
+import { describeTfWasm, tf, useTfBackend } from './tfBackend.ts';
 
 /**
  * Opening an OPT model inside a worker: fetch its files from the chosen source (with byte progress,
@@ -36,6 +36,8 @@ export interface OptModelSession {
   backend: BackendChoice;
   source: string;
   notes: string[];
+  /** On the CPU path, which tfjs-wasm build runs it ("tfjs wasm · SIMD · threads (2)"). */
+  cpuEngine?: string;
   /** The WebGPU runtime's device context (absent on the CPU path): other GPU work on the same model shares it. */
   gpu?: GpuContext;
   /** Set when the GPU device was lost: later calls fail with this message. */
@@ -75,6 +77,7 @@ export async function openOptModel(
   const { choice, gpu } = await openBackend(options.backendOverride);
   const onTensors = (done: number, total: number) => options.progress({ phase: 'preparing weights', done, total });
   let runtime: OptRuntime;
+  let cpuEngine: string | undefined;
   if (gpu) {
     runtime = await GpuOptRuntime.load(gpu, loaded.config, { files: loaded.weights }, onTensors);
   } else {
@@ -85,10 +88,11 @@ export async function openOptModel(
       );
     }
     await useTfBackend('wasm');
+    cpuEngine = describeTfWasm();
     const weights = await loadOptWeights(loaded.config, loaded.weights);
     runtime = new CpuOptRuntime(tf as unknown as Tf, loaded.config, weights);
   }
-  const session: OptModelSession = { runtime, tokenizer: loaded.tokenizer!, summary, backend: choice, source: files.label, notes: loaded.notes, gpu: gpu ?? undefined };
+  const session: OptModelSession = { runtime, tokenizer: loaded.tokenizer!, summary, backend: choice, source: files.label, notes: loaded.notes, cpuEngine, gpu: gpu ?? undefined };
   void gpu?.lost.then((info) => {
     session.lostReason = `The GPU device was lost (${info.message || String(info.reason)}). Reload the model, or switch to the CPU path with ?backend=cpu.`;
   });

@@ -4,6 +4,7 @@ import { addPositionsCpu, gatherRowsCpu } from '../ops/embedding.ts';
 import { configWithLayerWidths, type Activations, type KvCache, type LayerCaptures, type LayerOptions, type LayerResult, type OptRuntime } from '../runtime.ts';
 import { checkLayerWeights, type LayerNormParams, type OptLayerWeights, type OptWeights } from '../weights.ts';
 import { CpuKvCache } from './cpuKvCache.ts';
+import type { CpuPhase, CpuProfile } from './cpuProfile.ts';
 import { layerNormCpu } from '../ops/layerNorm.ts';
 import { applyLinear, disposeLinear, downloadLinear, linearOnArray, readAndDispose, uploadLinear, type Tf, type TfLinear } from './tfLinear.ts';
 
@@ -27,7 +28,7 @@ interface CpuLayer {
 }
 
 /** Vocabulary rows per LM-head chunk: bounds the logits block to rows × this many floats. */
-const HEAD_CHUNK_ROWS = 8192;
+export const HEAD_CHUNK_ROWS = 8192;
 /** Added to masked scores: far below any real score, finite so softmax never sees −∞ − (−∞). */
 const MASKED_SCORE = -1e9;
 
@@ -43,6 +44,8 @@ export class CpuOptRuntime implements OptRuntime<Float32Array> {
   private readonly projectIn: TfLinear | null;
   private readonly projectOut: TfLinear | null;
   private readonly finalLayerNorm: LayerNormParams | null;
+  /** When set, each phase of every call adds its wall time here (bench:opt's breakdown). */
+  profile: CpuProfile | null = null;
 
   /** Takes the weights (their matrices move into tfjs; drop your references). */
   constructor(
@@ -81,13 +84,12 @@ export class CpuOptRuntime implements OptRuntime<Float32Array> {
     const { batch, seqLen } = shape;
     if (ids.length !== batch * seqLen) throw new RangeError(`embed: ${ids.length} ids for ${batch}×${seqLen}`);
     const { wordEmbedProjDim: Dw, hiddenSize: H } = this.config;
-    let x = gatherRowsCpu(this.embedTokens, Dw, ids); // [N, Dw]
-    if (this.projectIn) {
-      const tf = this.tf;
-      x = linearOnArray(tf, x, ids.length, this.projectIn); // [N, H]
-    }
-    addPositionsCpu(x, this.embedPositions, { batch, seqLen, width: H, positionOffset: shape.positionOffset ?? 0 });
-    return { data: x, batch, seqLen, width: H };
+    return this.timed('embed', () => {
+      let x = gatherRowsCpu(this.embedTokens, Dw, ids); // [N, Dw]
+      if (this.projectIn) x = linearOnArray(this.tf, x, ids.length, this.projectIn); // [N, H]
+      addPositionsCpu(x, this.embedPositions, { batch, seqLen, width: H, positionOffset: shape.positionOffset ?? 0 });
+      return { data: x, batch, seqLen, width: H };
+    });
   }
 
   async layer(l: number, x: Activations<Float32Array>, options: LayerOptions = {}): Promise<LayerResult<Float32Array>> {
@@ -111,6 +113,8 @@ export class CpuOptRuntime implements OptRuntime<Float32Array> {
     if (cache && !(cache instanceof CpuKvCache)) throw new TypeError('this KV cache belongs to another backend');
     const preLn = config.doLayerNormBefore;
     const norm = (data: Float32Array, params: LayerNormParams) => this.normArray(data, rows, params);
+    const linear = (phase: CpuPhase, input: Float32Array, weightsOf: TfLinear, relu = false) => this.timed(phase, () => linearOnArray(tf, input, rows, weightsOf, relu));
+    const residual = (target: Float32Array, source: Float32Array) => this.timed('residual adds', () => addInPlace(target, source));
 
     // Self-attention block (or its output as given: a pruning pass that already computed it).
     const given = options.attentionOutput;
@@ -120,25 +124,25 @@ export class CpuOptRuntime implements OptRuntime<Float32Array> {
     let context = given; // [N, vDim]
     if (!context) {
       const attnIn = preLn ? norm(x.data, weights.selfAttnLayerNorm) : x.data;
-      const q = linearOnArray(tf, attnIn, rows, weights.qProj); // [N, H]
-      const k = linearOnArray(tf, attnIn, rows, weights.kProj); // [N, H]
-      const v = linearOnArray(tf, attnIn, rows, weights.vProj); // [N, vDim]
+      const q = linear('q/k/v', attnIn, weights.qProj); // [N, H]
+      const k = linear('q/k/v', attnIn, weights.kProj); // [N, H]
+      const v = linear('q/k/v', attnIn, weights.vProj); // [N, vDim]
       context = this.attention(l, q, k, v, batch, seqLen, cache);
     }
     if (capturesOnly && !options.capture?.fc2Input) return { hidden: x, outProjInput: options.capture?.outProjInput ? { data: context, batch, seqLen, width: config.vDims[l] } : undefined };
-    let h = addInPlace(linearOnArray(tf, context, rows, weights.outProj), x.data); // [N, H]
+    let h = residual(linear('out_proj', context, weights.outProj), x.data); // [N, H]
     if (!preLn) h = norm(h, weights.selfAttnLayerNorm);
 
     // Feed-forward block.
     const mlpIn = preLn ? norm(h, weights.finalLayerNorm) : h;
-    const activations = linearOnArray(tf, mlpIn, rows, weights.fc1, true); // [N, ffn], ReLU applied
+    const activations = linear('fc1', mlpIn, weights.fc1, true); // [N, ffn], ReLU applied
     const shaped = (data: Float32Array, width: number): Activations<Float32Array> => ({ data, batch, seqLen, width });
     const captured = {
       outProjInput: options.capture?.outProjInput ? shaped(context, config.vDims[l]) : undefined,
       fc2Input: options.capture?.fc2Input ? shaped(activations, config.ffnDims[l]) : undefined,
     };
     if (capturesOnly) return { hidden: x, ...captured };
-    let out = addInPlace(linearOnArray(tf, activations, rows, weights.fc2), h); // [N, H]
+    let out = residual(linear('fc2', activations, weights.fc2), h); // [N, H]
     if (!preLn) out = norm(out, weights.finalLayerNorm);
     return { hidden: shaped(out, config.hiddenSize), ...captured };
   }
@@ -167,6 +171,7 @@ export class CpuOptRuntime implements OptRuntime<Float32Array> {
       for (let h = 0; h < numHeads; h++) {
         const width = vOffsets[h + 1] - vOffsets[h];
         if (width === 0) continue;
+        const split = this.startTimer();
         for (let i = 0; i < queryLen; i++) {
           const row = (b * queryLen + i) * H + h * headDim;
           for (let d = 0; d < headDim; d++) qh[i * headDim + d] = q[row + d] * scale;
@@ -177,6 +182,7 @@ export class CpuOptRuntime implements OptRuntime<Float32Array> {
         }
         const vh = new Float32Array(keyLen * width);
         for (let j = 0; j < keyLen; j++) vh.set(values.subarray((b * keyLen + j) * vDim + vOffsets[h], (b * keyLen + j) * vDim + vOffsets[h] + width), j * width);
+        const products = this.stopTimer('attention: head split/merge', split);
         const out = readAndDispose(
           tf.tidy(() => {
             const scores = tf.matMul(tf.tensor2d(qh, [queryLen, headDim]), tf.tensor2d(khT, [headDim, keyLen])); // [Tq, Tk]
@@ -184,15 +190,34 @@ export class CpuOptRuntime implements OptRuntime<Float32Array> {
             return tf.matMul(probs, tf.tensor2d(vh, [keyLen, width])); // [Tq, width]
           }),
         );
+        const merge = this.stopTimer('attention: products + softmax', products);
         for (let i = 0; i < queryLen; i++) context.set(out.subarray(i * width, (i + 1) * width), (b * queryLen + i) * vDim + vOffsets[h]);
+        this.stopTimer('attention: head split/merge', merge);
       }
     }
     mask.dispose();
     return context;
   }
 
+  private timed<T>(phase: CpuPhase, work: () => T): T {
+    return this.profile ? this.profile.time(phase, work) : work();
+  }
+
+  /** A start time for `stopTimer` (0 when not profiling), for phases that interleave inside one loop. */
+  private startTimer(): number {
+    return this.profile ? performance.now() : 0;
+  }
+
+  /** Adds the time since `start` to the phase; returns now, the next phase's start. */
+  private stopTimer(phase: CpuPhase, start: number): number {
+    if (!this.profile) return 0;
+    const now = performance.now();
+    this.profile.ms.set(phase, (this.profile.ms.get(phase) ?? 0) + now - start);
+    return now;
+  }
+
   private normArray(x: Float32Array, rows: number, params: LayerNormParams): Float32Array {
-    return layerNormCpu(x, { rows, width: this.config.hiddenSize, weight: params.weight, bias: params.bias, eps: LAYER_NORM_EPS });
+    return this.timed('layer norm', () => layerNormCpu(x, { rows, width: this.config.hiddenSize, weight: params.weight, bias: params.bias, eps: LAYER_NORM_EPS }));
   }
 
   /** Final layer norm and project_out: the input of the LM head. */
@@ -216,10 +241,12 @@ export class CpuOptRuntime implements OptRuntime<Float32Array> {
     const rows = options.lastPositionOnly ? x.batch : x.batch * x.seqLen;
     const out = new Float32Array(rows * V);
     const h = tf.tidy(() => this.headInput(x, options.lastPositionOnly ?? false));
-    for (const chunk of this.headChunks) {
-      const block = readAndDispose(tf.matMul(h, chunk.weightT)); // [rows, chunkRows]
-      for (let r = 0; r < rows; r++) out.set(block.subarray(r * chunk.rows, (r + 1) * chunk.rows), r * V + chunk.start);
-    }
+    this.timed('LM head', () => {
+      for (const chunk of this.headChunks) {
+        const block = readAndDispose(tf.matMul(h, chunk.weightT)); // [rows, chunkRows]
+        for (let r = 0; r < rows; r++) out.set(block.subarray(r * chunk.rows, (r + 1) * chunk.rows), r * V + chunk.start);
+      }
+    });
     h.dispose();
     return out;
   }
