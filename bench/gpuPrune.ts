@@ -12,7 +12,8 @@ import { parseOptConfig, type OptConfig } from '../src/lib/opt/config.ts';
 import { forwardHidden } from '../src/lib/opt/forward.ts';
 import { randomOptWeights } from '../src/lib/opt/randomWeights.ts';
 import { windowsPerBatch } from '../src/lib/pruning/calibration.ts';
-import { gpuPruneMemoryPlan, optLayerParameters } from '../src/lib/pruning/gpuMemoryPlan.ts';
+import { gpuPruneMemoryPlan, optLayerMatrixParameters, optLayerParameters } from '../src/lib/pruning/gpuMemoryPlan.ts';
+import { WEIGHT_BYTES, type WeightPrecision } from '../src/lib/util/half.ts';
 import { pruneOptModel } from '../src/lib/pruning/pruneModel.ts';
 import { keepCountFor } from '../src/lib/pruning/topK.ts';
 import { Rng } from '../src/lib/util/random.ts';
@@ -32,6 +33,8 @@ import { OPT_125M_CONFIG } from './optShapes.ts';
 export interface GpuPruneBenchOptions {
   /** Reduced widths (H 128, F 512, 2 layers) and small shapes: a smoke run on a software adapter. */
   tiny: boolean;
+  /** Storage of the weight matrices (`--f16`: halves read as f32, GpuOptRuntime's weightPrecision). */
+  weightPrecision: WeightPrecision;
   windows: number;
   seqLen: number;
   sparsity: number;
@@ -172,18 +175,18 @@ async function warmUp(gpu: GpuContext): Promise<void> {
 }
 
 export async function benchGpuPrune(gpu: GpuContext, ledger: Ledger, options: GpuPruneBenchOptions): Promise<Record<string, unknown>> {
-  const { tiny, windows, seqLen, sparsity, log } = options;
+  const { tiny, weightPrecision, windows, seqLen, sparsity, log } = options;
   const config = benchConfig(tiny);
   const tokensPerBatch = tiny ? 128 : 2048;
   const repeats = tiny ? 1 : 5;
   log(`adapter: ${adapterLabel(gpu.adapter)} (fallback ${gpu.adapter.isFallback}, shader-f16 ${gpu.shaderF16})`);
-  log(`model: OPT-125M-shaped random weights${tiny ? ' (--tiny: reduced widths)' : ''}: H ${config.hiddenSize}, F ${config.ffnDim}, ${config.numLayers} layers; calibration ${windows} × ${seqLen} tokens, s = ${sparsity}`);
+  log(`model: OPT-125M-shaped random weights${tiny ? ' (--tiny: reduced widths)' : ''}: H ${config.hiddenSize}, F ${config.ffnDim}, ${config.numLayers} layers; calibration ${windows} × ${seqLen} tokens, s = ${sparsity}; weight matrices in ${weightPrecision}`);
 
   // The pipeline first, on a fresh device, so the ledger's peak is its own; on a real model, after a
   // prune of the tiny shape has compiled every pipeline (compiling is not what this measures).
   if (!tiny) await warmUp(gpu);
   const rng = new Rng(11);
-  const runtime = await GpuOptRuntime.load(gpu, config, { weights: randomOptWeights(config, rng) });
+  const runtime = await GpuOptRuntime.load(gpu, config, { weights: randomOptWeights(config, rng) }, { weightPrecision });
   const calibration = {
     windows: Array.from({ length: windows }, () => Int32Array.from({ length: seqLen }, () => rng.int(config.vocabSize))),
     seqLen,
@@ -218,8 +221,8 @@ export async function benchGpuPrune(gpu: GpuContext, ledger: Ledger, options: Gp
     ms: result.timingsMs[phase],
     '% of prune': (100 * result.timingsMs[phase]) / pruneMs,
   }));
-  const thisRun = gpuPruneMemoryPlan({ config, calibrationTokens: windows * seqLen, batchTokens: perBatch * seqLen, sparsity });
-  const full = gpuPruneMemoryPlan({ config: benchConfig(false), calibrationTokens: 128 * 2048, batchTokens: 2048, sparsity });
+  const thisRun = gpuPruneMemoryPlan({ config, calibrationTokens: windows * seqLen, batchTokens: perBatch * seqLen, sparsity, weightPrecision });
+  const full = gpuPruneMemoryPlan({ config: benchConfig(false), calibrationTokens: 128 * 2048, batchTokens: 2048, sparsity, weightPrecision });
   const memory: Row[] = thisRun.terms.map((term, i) => ({ term: term.name, 'this run': formatBytes(term.bytes), 'OPT-125M, 128 × 2048': formatBytes(full.terms[i].bytes) }));
   memory.push({ term: 'total (plan)', 'this run': formatBytes(thisRun.totalBytes), 'OPT-125M, 128 × 2048': formatBytes(full.totalBytes) });
   memory.push({ term: ledger.destroyUntracked ? 'peak (ledger, creations only: upper bound)' : 'peak (buffer ledger)', 'this run': formatBytes(peakBytes), 'OPT-125M, 128 × 2048': null });
@@ -228,7 +231,11 @@ export async function benchGpuPrune(gpu: GpuContext, ledger: Ledger, options: Gp
   log(formatTable(kernels));
   log(`\nFASP end to end on the GPU: prune ${(pruneMs / 1000).toFixed(2)} s, one dense forward over the calibration ${(forwardMs / 1000).toFixed(2)} s → prune / forward ${(pruneMs / forwardMs).toFixed(2)}`);
   const gramBytes = config.numLayers * (config.ffnDim ** 2 + config.hiddenSize ** 2) * 4;
-  const denseWeightBytes = config.ffnDims.reduce((sum, _, l) => sum + optLayerParameters(config, l) * 4, 0);
+  const matrixBytes = WEIGHT_BYTES[weightPrecision];
+  const denseWeightBytes = config.ffnDims.reduce(
+    (sum, _, l) => sum + optLayerMatrixParameters(config, l) * matrixBytes + (optLayerParameters(config, l) - optLayerMatrixParameters(config, l)) * 4,
+    0,
+  );
   log(`read back while pruning: ${formatBytes(readBytes)}, of which ${formatBytes(denseWeightBytes)} are the dense layers' weights (the pipeline's CPU copy, compacted there)` +
     ` (the Grams alone would be ${formatBytes(gramBytes)}, the calibration activations ${formatBytes(config.numLayers * windows * seqLen * (config.ffnDim + config.hiddenSize) * 4)})`);
   log('(phases are host-side times: recorded GPU work is waited for at the next read-back, so some of it lands in a later phase)');
@@ -239,6 +246,7 @@ export async function benchGpuPrune(gpu: GpuContext, ledger: Ledger, options: Gp
     name: 'prune-gpu',
     adapter: gpu.adapter,
     tiny,
+    weightPrecision,
     calibration: { windows, seqLen, sparsity },
     matmulPeak: peak,
     kernels,

@@ -3,7 +3,8 @@
  * OPT-125M-shaped random model end to end on the GPU through the `webgpu` package (Dawn). Bundled by
  * scripts/bundleNode.ts into .gpu/prune.node.mjs, which a machine with a Vulkan GPU runs without
  * `npm install`. Without an adapter it prints "no adapter" and exits 0.
- *   node .gpu/prune.node.mjs [--tiny] [--windows N] [--seq-len L] [--sparsity s]
+ *   node .gpu/prune.node.mjs [--tiny] [--f16] [--windows N] [--seq-len L] [--sparsity s]
+ * (--f16: the model's weight matrices stored as halves, read as f32.)
  * Tables go to stderr, one JSON line to stdout.
  */
 import { createGpuContext, type GpuContext } from '../../src/kernels/gpu.ts';
@@ -36,6 +37,7 @@ if (!gpu) {
 const ledger = watchBuffers(gpu.device);
 const result = await benchGpuPrune(gpu, ledger, {
   tiny,
+  weightPrecision: args.includes('--f16') ? 'f16' : 'f32',
   // Default: 2 × 2048 = 4,096 tokens, the calibration of the CPU measurement in issue 19's table.
   windows: value('--windows', tiny ? 4 : 2),
   seqLen: value('--seq-len', tiny ? 64 : 2048),

@@ -2,6 +2,8 @@
 // op(A) is [m, k] (A stored [k, m] when TRANS_A); op(B) is [k, n] (B stored [n, k] when TRANS_B).
 // A 16×16 workgroup computes a 64×64 tile of C, each invocation a 4×4 block kept in registers, so a
 // value loaded into workgroup memory is used 4 times per thread instead of once.
+// B is bound at binding 2 and read through weightAt (weightsF32.wgsl or weightsF16.wgsl, appended), so
+// the same kernel multiplies by weights stored as halves.
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
@@ -15,7 +17,6 @@ const THREAD_N: u32 = 4u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
 
@@ -31,8 +32,8 @@ fn loadA(batchOffset: u32, row: u32, col: u32) -> f32 {
 
 fn loadB(batchOffset: u32, row: u32, col: u32) -> f32 {
   if (row >= params.k || col >= params.n) { return 0.0; }
-  if (TRANS_B) { return b[batchOffset + col * params.k + row]; }
-  return b[batchOffset + row * params.n + col];
+  if (TRANS_B) { return weightAt(batchOffset + col * params.k + row); }
+  return weightAt(batchOffset + row * params.n + col);
 }
 
 @compute @workgroup_size(16, 16, 1)

@@ -11,6 +11,7 @@ import { LocalFiles, type ModelFiles } from '../lib/opt/sources/modelFiles.ts';
 import { HubRepo, UrlFolder } from '../lib/opt/sources/remoteFiles.ts';
 import { summarizeModel, type ModelSummary } from '../lib/opt/summary.ts';
 import type { OptTokenizer } from '../lib/opt/tokenizer/tokenizer.ts';
+import type { WeightPrecision } from '../lib/util/half.ts';
 import { loadOptWeights } from '../lib/opt/weights.ts';
 import { formatBytes, type GpuContext } from '../kernels/gpu.ts';
 import { GpuOptRuntime } from '../kernels/opt/gpuRuntime.ts';
@@ -68,7 +69,13 @@ export function modelFilesFor(spec: ModelSourceSpec, cancel: CancelFlag): ModelF
 
 export async function openOptModel(
   spec: ModelSourceSpec,
-  options: { backendOverride?: string | null; cancel: CancelFlag; progress: ProgressCallback },
+  options: {
+    backendOverride?: string | null;
+    /** Storage of the weight matrices on the WebGPU path (`?weights=f16`); the CPU path is always f32. */
+    weightPrecision?: WeightPrecision;
+    cancel: CancelFlag;
+    progress: ProgressCallback;
+  },
 ): Promise<OptModelSession> {
   const files = modelFilesFor(spec, options.cancel);
   const loaded = await loadModelFiles(files, options.progress);
@@ -79,7 +86,7 @@ export async function openOptModel(
   let runtime: OptRuntime;
   let cpuEngine: string | undefined;
   if (gpu) {
-    runtime = await GpuOptRuntime.load(gpu, loaded.config, { files: loaded.weights }, onTensors);
+    runtime = await GpuOptRuntime.load(gpu, loaded.config, { files: loaded.weights }, { onProgress: onTensors, weightPrecision: options.weightPrecision });
   } else {
     if (summary.float32Bytes > CPU_PATH_MAX_BYTES) {
       throw new InputError(
@@ -92,7 +99,11 @@ export async function openOptModel(
     const weights = await loadOptWeights(loaded.config, loaded.weights);
     runtime = new CpuOptRuntime(tf as unknown as Tf, loaded.config, weights);
   }
-  const session: OptModelSession = { runtime, tokenizer: loaded.tokenizer!, summary, backend: choice, source: files.label, notes: loaded.notes, cpuEngine, gpu: gpu ?? undefined };
+  const notes = [...loaded.notes];
+  if (options.weightPrecision === 'f16') {
+    notes.push(gpu ? 'Weight matrices are stored on the GPU as f16 (halves read as f32; biases and norms f32).' : 'f16 weights apply to the WebGPU path only: the CPU path keeps f32.');
+  }
+  const session: OptModelSession = { runtime, tokenizer: loaded.tokenizer!, summary, backend: choice, source: files.label, notes, cpuEngine, gpu: gpu ?? undefined };
   void gpu?.lost.then((info) => {
     session.lostReason = `The GPU device was lost (${info.message || String(info.reason)}). Reload the model, or switch to the CPU path with ?backend=cpu.`;
   });

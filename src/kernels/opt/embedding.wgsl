@@ -4,13 +4,13 @@
 //   falls in this table chunk (big vocabularies are stored in several buffers, each under the device's
 //   binding limit; one dispatch per chunk, rows outside it are left alone).
 // Positions (ADD_POSITIONS = true): out[i, c] += table[positionOffset + (i mod seqLen) + 2, c], with
-//   the position table bound as `table` (OPT's learned positions start at row 2).
+//   the position table bound as the table (OPT's learned positions start at row 2).
+// The table is bound at binding 2 and read through weightAt (weightsF32.wgsl or weightsF16.wgsl, appended).
 
 override ADD_POSITIONS: bool = false;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> ids: array<u32>;
-@group(0) @binding(2) var<storage, read> table: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
 const WORKGROUP: u32 = 256u;
@@ -27,10 +27,10 @@ fn main(
   let col = index % params.width;
   if (ADD_POSITIONS) {
     let position = params.positionOffset + row % params.seqLen + 2u;
-    out[index] += table[position * params.width + col];
+    out[index] += weightAt(position * params.width + col);
     return;
   }
   let id = ids[row];
   if (id < params.chunkStart || id >= params.chunkStart + params.chunkRows) { return; }
-  out[index] = table[(id - params.chunkStart) * params.width + col];
+  out[index] = weightAt((id - params.chunkStart) * params.width + col);
 }

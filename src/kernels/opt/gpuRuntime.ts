@@ -5,6 +5,7 @@ import type { SafetensorsFile } from '../../lib/opt/safetensors.ts';
 import { checkLayerWeights, streamOptTensors, weightsToTensors, type LayerNormParams, type Linear, type OptLayerWeights, type OptWeights } from '../../lib/opt/weights.ts';
 import type { GpuContext } from '../gpu.ts';
 import { runMatmul } from '../matmul.ts';
+import type { WeightPrecision } from '../weightPrecision.ts';
 import { runAttention, uploadAttentionHeads, type AttentionHeads } from './attention.ts';
 import { runElementwise } from './elementwise.ts';
 import { runAddPositions, runGather, type TableChunk } from './embedding.ts';
@@ -19,6 +20,11 @@ import { runNllChunk } from './nll.ts';
  * GPUBuffers that stay on the device between layers, every step a WGSL kernel (matmul from
  * src/kernels/matmul.ts, the rest from this folder). Work is recorded into one command encoder and
  * submitted when something is read back, so a whole forward pass is one submit.
+ *
+ * `weightPrecision: 'f16'` stores the weight matrices (the linears and the token embedding, which is
+ * also the LM head) as IEEE halves, halving most of the model's memory; biases, layer norms and the
+ * learned positions stay f32, and every kernel accumulates in f32 (src/kernels/weightsF16.wgsl).
+ * getLayerWeights returns the rounded values as f32, setLayerWeights rounds again.
  */
 interface GpuLinear {
   weight: GPUBuffer | null; // [out, in]; null when a side has width 0
@@ -51,6 +57,15 @@ const MAX_LOGITS_BLOCK_BYTES = 64 * 2 ** 20;
 
 export type TensorSource = { files: readonly SafetensorsFile[] } | { weights: OptWeights };
 
+export interface GpuRuntimeOptions {
+  /** Storage of the weight matrices: f32 (default) or IEEE halves read as f32. */
+  weightPrecision?: WeightPrecision;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The tensors stored in the runtime's weight precision: the linears' matrices (the token table too). */
+const WEIGHT_MATRIX = /(_proj|project_in|project_out|fc1|fc2)\.weight$/;
+
 export class GpuOptRuntime implements OptRuntime<GPUBuffer> {
   readonly backend = 'webgpu' as const;
   private readonly store: WeightBuffers;
@@ -65,6 +80,7 @@ export class GpuOptRuntime implements OptRuntime<GPUBuffer> {
   private constructor(
     private readonly gpu: GpuContext,
     config: OptConfig,
+    readonly weightPrecision: WeightPrecision,
   ) {
     this.store = new WeightBuffers(gpu);
     this.currentConfig = config;
@@ -74,11 +90,14 @@ export class GpuOptRuntime implements OptRuntime<GPUBuffer> {
    * Uploads a model tensor by tensor (each float32 array is dropped after its upload). Throws an
    * InputError when the device cannot hold it.
    */
-  static async load(gpu: GpuContext, config: OptConfig, source: TensorSource, onProgress?: (done: number, total: number) => void): Promise<GpuOptRuntime> {
-    const runtime = new GpuOptRuntime(gpu, config);
+  static async load(gpu: GpuContext, config: OptConfig, source: TensorSource, options: GpuRuntimeOptions = {}): Promise<GpuOptRuntime> {
+    const { onProgress } = options;
+    const precision = options.weightPrecision ?? 'f32';
+    const runtime = new GpuOptRuntime(gpu, config, precision);
     const byName = new Map<string, GPUBuffer>();
     const visit = (name: string, data: Float32Array) => {
-      if (name === 'embed_tokens.weight') runtime.tokenChunks = runtime.store.uploadTable(data, config.wordEmbedProjDim, HEAD_CHUNK_ROWS, 'embed_tokens');
+      if (name === 'embed_tokens.weight') runtime.tokenChunks = runtime.store.uploadTable(data, config.wordEmbedProjDim, HEAD_CHUNK_ROWS, 'embed_tokens', precision);
+      else if (WEIGHT_MATRIX.test(name)) byName.set(name, runtime.store.uploadMatrix(data, precision, name));
       else byName.set(name, runtime.store.upload(data, name));
     };
     gpu.device.pushErrorScope('out-of-memory');
@@ -159,7 +178,7 @@ export class GpuOptRuntime implements OptRuntime<GPUBuffer> {
     if (positionOffset + seqLen > maxPositions) throw new RangeError(`positions up to ${positionOffset + seqLen - 1} exceed the model's ${maxPositions}`);
     for (const id of ids) if (!(id >= 0 && id < vocabSize)) throw new RangeError(`token id ${id} is outside the vocabulary of ${vocabSize}`);
     const idBuffer = this.gpu.upload(Uint32Array.from(ids));
-    let x = runGather(this.gpu, { ids: idBuffer, chunks: this.tokenChunks }, { rows, width: Dw }); // [N, Dw]
+    let x = runGather(this.gpu, { ids: idBuffer, chunks: this.tokenChunks, tablePrecision: this.weightPrecision }, { rows, width: Dw }); // [N, Dw]
     this.gpu.release(idBuffer);
     if (this.projectIn) {
       const projected = this.linear(x, rows, this.projectIn); // [N, H]
@@ -262,10 +281,11 @@ export class GpuOptRuntime implements OptRuntime<GPUBuffer> {
     return this.product(x, linear.weight, linear.bias ?? undefined, { m: rows, n: linear.outFeatures, k: linear.inFeatures }, out);
   }
 
-  /** x [m, k] · Wᵀ (+ b), W [n, k]: the few-rows kernel for decoding, the tiled matmul otherwise. */
+  /** x [m, k] · Wᵀ (+ b), W [n, k] in the runtime's precision: the few-rows kernel for decoding, the tiled matmul otherwise. */
   private product(x: GPUBuffer, weight: GPUBuffer, bias: GPUBuffer | undefined, shape: { m: number; n: number; k: number }, out?: GPUBuffer): GPUBuffer {
-    if (shape.m <= LINEAR_ROWS_MAX) return runLinearRows(this.gpu, { x, weight, bias, out }, shape);
-    return runMatmul(this.gpu, { a: x, b: weight, bias, out }, { ...shape, transB: true });
+    const precision = this.weightPrecision;
+    if (shape.m <= LINEAR_ROWS_MAX) return runLinearRows(this.gpu, { x, weight, bias, out, weightPrecision: precision }, shape);
+    return runMatmul(this.gpu, { a: x, b: weight, bias, out, bPrecision: precision }, { ...shape, transB: true });
   }
 
   private norm(x: GPUBuffer, rows: number, params: GpuNorm): GPUBuffer {
@@ -393,7 +413,10 @@ export class GpuOptRuntime implements OptRuntime<GPUBuffer> {
     const read = async (buffer: GPUBuffer | null, length: number) => (buffer && length > 0 ? this.gpu.readF32(buffer, length) : null);
     const norm = async (n: GpuNorm): Promise<LayerNormParams> => ({ weight: await read(n.weight, H), bias: await read(n.bias, H) });
     const linear = async (n: GpuLinear): Promise<Linear> => ({
-      weight: (await read(n.weight, n.outFeatures * n.inFeatures)) ?? new Float32Array(n.outFeatures * n.inFeatures),
+      weight:
+        n.weight && n.outFeatures * n.inFeatures > 0
+          ? await this.store.readMatrix(n.weight, n.outFeatures * n.inFeatures, this.weightPrecision)
+          : new Float32Array(n.outFeatures * n.inFeatures),
       bias: n.bias ? await read(n.bias, n.outFeatures) : this.config.enableBias ? new Float32Array(0) : null,
       outFeatures: n.outFeatures,
       inFeatures: n.inFeatures,
@@ -422,7 +445,7 @@ export class GpuOptRuntime implements OptRuntime<GPUBuffer> {
       bias: n.bias && this.store.upload(n.bias, `layers.${l}.norm.bias`),
     });
     const linear = (n: Linear, name: string): GpuLinear => ({
-      weight: n.outFeatures > 0 && n.inFeatures > 0 ? this.store.upload(n.weight, `layers.${l}.${name}.weight`) : null,
+      weight: n.outFeatures > 0 && n.inFeatures > 0 ? this.store.uploadMatrix(n.weight, this.weightPrecision, `layers.${l}.${name}.weight`) : null,
       bias: n.bias && n.outFeatures > 0 ? this.store.upload(n.bias, `layers.${l}.${name}.bias`) : null,
       outFeatures: n.outFeatures,
       inFeatures: n.inFeatures,

@@ -1,4 +1,5 @@
 import { InputError } from '../errors.ts';
+import { f16BitsToF32, f32ToF16Bits } from '../util/half.ts';
 
 /**
  * The safetensors format (DESIGN §3): an 8-byte little-endian header length N, N bytes of JSON mapping
@@ -155,42 +156,11 @@ export function readTensorF32(file: SafetensorsFile, entry: TensorEntry): Float3
   return out;
 }
 
-/** IEEE 754 binary16 → number, including subnormals, infinities and NaN. */
-export function halfToFloat(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 0x1f) return fraction ? Number.NaN : sign * Infinity;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
-}
+/** IEEE 754 binary16 → number, including subnormals, infinities and NaN (src/lib/util/half.ts). */
+export const halfToFloat = f16BitsToF32;
 
 /** number → IEEE 754 binary16 bits (round to nearest even); used by tests and F16 exports. */
-export function floatToHalf(value: number): number {
-  const f32 = new Float32Array([value]);
-  const bits = new Uint32Array(f32.buffer)[0];
-  const sign = (bits >>> 16) & 0x8000;
-  const exponent = (bits >>> 23) & 0xff;
-  let mantissa = bits & 0x7fffff;
-  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
-  let e = exponent - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mantissa |= 0x800000;
-    const shift = 14 - e;
-    let half = mantissa >> shift;
-    const rest = mantissa & ((1 << shift) - 1);
-    const halfway = 1 << (shift - 1);
-    if (rest > halfway || (rest === halfway && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mantissa >> 13);
-  const rest = mantissa & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++;
-  if (half >> 10 >= 0x1f) e = 0x1f;
-  return sign | (e === 0x1f ? 0x7c00 : half);
-}
+export const floatToHalf = f32ToF16Bits;
 
 const bfloatScratch = new Float32Array(1);
 const bfloatBits = new Uint32Array(bfloatScratch.buffer);

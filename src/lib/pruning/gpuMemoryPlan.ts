@@ -1,10 +1,12 @@
 import type { OptConfig } from '../opt/config.ts';
 import { hasFinalLayerNorm, hasProjections, POSITION_OFFSET } from '../opt/config.ts';
+import { WEIGHT_BYTES, type WeightPrecision } from '../util/half.ts';
 import { keepCountFor } from './topK.ts';
 
 /**
  * GPU memory of the GPU-resident pruning pipeline (pruneModel.ts with gpuPruneKernels) on an OPT model,
- * term by term, in bytes (f32 everywhere). What lives at once, at the worst moment (layer l's FFN
+ * term by term, in bytes (f32 everywhere, except the weight matrices with `weightPrecision: 'f16'`: the
+ * runtime then stores the linears and the token embedding as halves, 2 bytes each). What lives at once, at the worst moment (layer l's FFN
  * restoration, with the next batch's layer temporaries still in the pool):
  *
  *   weights        every parameter, resident (the runtime uploads the whole model)
@@ -28,6 +30,8 @@ export interface GpuPrunePlanInput {
   /** Tokens per batch through the model (pruneModel's `tokensPerBatch`, rounded down to whole windows). */
   batchTokens: number;
   sparsity: number;
+  /** Storage of the weight matrices (GpuOptRuntime's weightPrecision); default f32. */
+  weightPrecision?: WeightPrecision;
 }
 
 export interface GpuPrunePlan {
@@ -46,6 +50,20 @@ export function optParameterTotal(config: OptConfig): number {
   if (hasFinalLayerNorm(config)) total += norm;
   for (let l = 0; l < numLayers; l++) total += optLayerParameters(config, l);
   return total;
+}
+
+/** Parameters held in weight matrices (the runtime's weightPrecision): the token table and every linear's W. */
+export function optMatrixParameterTotal(config: OptConfig): number {
+  const { hiddenSize: H, wordEmbedProjDim: Dw, vocabSize, numLayers } = config;
+  let total = vocabSize * Dw + (hasProjections(config) ? 2 * H * Dw : 0);
+  for (let l = 0; l < numLayers; l++) total += optLayerMatrixParameters(config, l);
+  return total;
+}
+
+/** Parameters of decoder layer l's weight matrices (q, k, v, out, fc1, fc2). */
+export function optLayerMatrixParameters(config: OptConfig, l: number): number {
+  const H = config.hiddenSize;
+  return 2 * H * H + 2 * config.vDims[l] * H + 2 * config.ffnDims[l] * H;
 }
 
 /** Parameters of decoder layer l (its linears, biases and layer norms). */
@@ -67,10 +85,13 @@ export function gpuPruneMemoryPlan(input: GpuPrunePlanInput): GpuPrunePlan {
   const n = F;
   const k = keepCountFor(n, sparsity);
   const padded = 2 ** Math.ceil(Math.log2(Math.max(1, n)));
-  const largestLayer = Math.max(...config.ffnDims.map((_, l) => optLayerParameters(config, l)));
+  const matrixBytes = WEIGHT_BYTES[input.weightPrecision ?? 'f32'];
+  // Matrices at their storage precision, every other parameter (biases, norms, positions) in f32.
+  const bytesOf = (all: number, matrices: number) => matrices * matrixBytes + (all - matrices) * F32;
+  const largestLayer = Math.max(...config.ffnDims.map((_, l) => bytesOf(optLayerParameters(config, l), optLayerMatrixParameters(config, l))));
   const terms = [
-    { name: 'weights', bytes: optParameterTotal(config) * F32 },
-    { name: 'swapped layer', bytes: largestLayer * F32 },
+    { name: 'weights', bytes: bytesOf(optParameterTotal(config), optMatrixParameterTotal(config)) },
+    { name: 'swapped layer', bytes: largestLayer },
     { name: 'hidden states', bytes: (T + Math.min(b, T)) * H * F32 },
     { name: 'layer temporaries', bytes: Math.min(b, T) * (5 * H + F + 2 * V) * F32 },
     { name: 'statistics', bytes: (F * F + V * V + 2 * (F + V)) * F32 },
