@@ -5,6 +5,7 @@ import { perplexity, type PerplexityResult } from '../lib/opt/perplexity.ts';
 import { unkSuppression, type SamplingOptions } from '../lib/opt/sampling.ts';
 import type { ModelSummary } from '../lib/opt/summary.ts';
 import type { BackendChoice } from '../lib/backend.ts';
+import type { WeightPrecision } from '../lib/util/half.ts';
 import { runJob, type JobPort } from './job.ts';
 import { checkSession, openOptModel, type ModelSourceSpec, type OptModelSession } from './optSession.ts';
 
@@ -72,10 +73,10 @@ export function createOptApi(holder: SessionHolder) {
   }
 
   return {
-    async loadModel(spec: ModelSourceSpec, backendOverride: string | null, port: JobPort): Promise<LoadedModelInfo> {
+    async loadModel(spec: ModelSourceSpec, backendOverride: string | null, port: JobPort, weightPrecision: WeightPrecision = 'f32'): Promise<LoadedModelInfo> {
       return runJob(port, async ({ cancel, progress }) => {
         // The model in use stays until the new one has loaded: a failed or cancelled load loses nothing.
-        const session = await openOptModel(spec, { backendOverride, cancel, progress });
+        const session = await openOptModel(spec, { backendOverride, weightPrecision, cancel, progress });
         holder.session?.runtime.dispose();
         holder.session = session;
         tokenCache.clear();

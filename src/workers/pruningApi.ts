@@ -27,6 +27,7 @@ import { createExportApi } from './exportApi.ts';
 import { runJob, type JobContext, type JobPort } from './job.ts';
 import type { AllocationMode } from '../lib/pruning/allocation.ts';
 import type { Granularity } from '../lib/pruning/heads.ts';
+import type { WeightPrecision } from '../lib/util/half.ts';
 import { webOrt } from './ortWeb.ts';
 import type { GenerateReport, GenerateRequest, OptApi, PerplexityReport, PerplexityRequest, SessionHolder } from './optApi.ts';
 import { checkSession, modelFilesFor, type ModelSourceSpec, type OptModelSession } from './optSession.ts';
@@ -207,9 +208,9 @@ export function createPruningApi(holder: SessionHolder, optApi: OptApi) {
 
   return {
     /** Loads a model (the OPT job) and, once it has loaded, forgets everything pruned on the previous one. */
-    async loadModel(source: ModelSourceSpec, backendOverride: string | null, port: JobPort) {
+    async loadModel(source: ModelSourceSpec, backendOverride: string | null, port: JobPort, weightPrecision: WeightPrecision = 'f32') {
       // A failed load keeps the model in use, and with it what was pruned on it.
-      const info = await optApi.loadModel(source, backendOverride, port);
+      const info = await optApi.loadModel(source, backendOverride, port, weightPrecision);
       snapshot = undefined;
       prunedModels.clear();
       densePerplexity.clear();

@@ -1,4 +1,5 @@
 import type { Progress } from '../../lib/progress.ts';
+import type { WeightPrecision } from '../../lib/util/half.ts';
 import { WorkerHandle, type RunningJob } from '../../workers/client.ts';
 import type { GenerateReport, LoadedModelInfo, OptApi, PerplexityReport } from '../../workers/optApi.ts';
 import { JobState } from '../shared/jobState.svelte.ts';
@@ -55,6 +56,8 @@ export class OptModelState<Api extends OptApi = OptApi> {
   constructor(
     readonly worker: WorkerHandle<Api>,
     readonly backendOverride: string | null,
+    /** Storage of the weight matrices on the WebGPU path (`?weights=f16`). */
+    readonly weightPrecision: WeightPrecision = 'f32',
   ) {}
 
   static forOptWorker(backendOverride: string | null): OptModelState {
@@ -70,7 +73,7 @@ export class OptModelState<Api extends OptApi = OptApi> {
     this.error = undefined;
     this.progress = { phase: 'download', done: 0, total: 1, message: 'starting' };
     // The loaded model (info, source) stays until the new one has loaded: the worker keeps it too.
-    this.job = this.worker.run((api, port) => api.loadModel(spec, this.backendOverride, port), (p) => (this.progress = p));
+    this.job = this.worker.run((api, port) => api.loadModel(spec, this.backendOverride, port, this.weightPrecision), (p) => (this.progress = p));
     try {
       this.info = await this.job.result;
       this.source = spec;

@@ -6,6 +6,7 @@ import type { PruneReport, PruneRequest } from '../../workers/pruningApi.ts';
 import type { AllocationMode } from '../../lib/pruning/allocation.ts';
 import type { Granularity } from '../../lib/pruning/heads.ts';
 import { PRUNE_METHODS, type PruneMethodName } from '../../lib/pruning/methods.ts';
+import type { WeightPrecision } from '../../lib/util/half.ts';
 import { ArchivedRuns } from '../shared/archivedRuns.svelte.ts';
 import { JobState } from '../shared/jobState.svelte.ts';
 import { ExportPanelState } from '../export/exportPanelState.svelte.ts';
@@ -90,10 +91,11 @@ export class PruningState {
   /** Runs whose pruned models the worker still keeps (evaluate, generate and download can use them). */
   keptRunIds = $state.raw<number[]>([]);
 
-  constructor(backendOverride: string | null) {
+  constructor(backendOverride: string | null, weightPrecision: WeightPrecision = 'f32') {
     this.model = new OptModelState(
       new WorkerHandle<PruningWorkerApi>(() => new Worker(new URL('../../workers/pruning.worker.ts', import.meta.url), { type: 'module', name: 'pruning' })),
       backendOverride,
+      weightPrecision,
     );
     this.exporter = new ExportPanelState(this.model.worker);
   }

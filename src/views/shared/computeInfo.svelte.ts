@@ -1,4 +1,5 @@
 import { adapterLabel, type BackendChoice } from '../../lib/backend.ts';
+import type { WeightPrecision } from '../../lib/util/half.ts';
 import { WorkerHandle } from '../../workers/client.ts';
 import type { SystemApi } from '../../workers/system.worker.ts';
 
@@ -13,6 +14,13 @@ export function backendOverride(location: Location = window.location): string | 
   if (fromSearch) return fromSearch;
   const hashQuery = location.hash.split('?')[1] ?? '';
   return new URLSearchParams(hashQuery).get('backend');
+}
+
+/** `?weights=f16` (search or hash query): the WebGPU path stores weight matrices as halves; f32 otherwise. */
+export function weightPrecisionSetting(location: Location = window.location): WeightPrecision {
+  const hashQuery = location.hash.split('?')[1] ?? '';
+  const value = new URLSearchParams(location.search).get('weights') ?? new URLSearchParams(hashQuery).get('weights');
+  return value === 'f16' ? 'f16' : 'f32';
 }
 
 export class ComputeInfo {
