@@ -8,7 +8,7 @@ import { sequenceLogits, windowNll } from '../../src/lib/opt/forward.ts';
 import { gatherRowsCpu } from '../../src/lib/opt/ops/embedding.ts';
 import { referenceLogits } from '../../src/lib/opt/reference.ts';
 import type { Linear, OptWeights } from '../../src/lib/opt/weights.ts';
-import { packHalves, roundToHalf } from '../../src/lib/util/half.ts';
+import { packHalves, roundToHalf, type WeightPrecision } from '../../src/lib/util/half.ts';
 import { Rng } from '../../src/lib/util/random.ts';
 import { maxRelativeError } from '../helpers/compare.ts';
 import { cloneWeights, closeness, randomIds, variant, VARIANTS } from '../helpers/optModels.ts';
@@ -24,38 +24,44 @@ const seed = (Date.now() ^ (Math.random() * 2 ** 31)) >>> 0;
 console.info(`[opt.f16Weights] seed ${seed}`);
 const rng = new Rng(seed);
 
-describe('f16-weight kernels against their CPU twins (weights rounded through f16)', () => {
-  for (const { m, n, k, bias } of [
-    { m: 1, n: 1, k: 1, bias: false },
-    { m: 3, n: 65, k: 63, bias: true }, // odd k: rows straddle the packed words
-    { m: 8, n: 33, k: 300, bias: false },
-  ]) {
-    it(`linearRows ${m}×${k} · (${n}×${k})ᵀ${bias ? ' + bias' : ''}`, async () => {
-      const gpu = await testGpu();
-      const x = rng.fillUniform(new Float32Array(m * k));
-      const w = rng.fillUniform(new Float32Array(n * k));
-      const b = bias ? rng.fillUniform(new Float32Array(n)) : undefined;
-      const out = poisoned(gpu, m * n);
-      runLinearRows(gpu, { x: gpu.upload(x), weight: gpu.upload(packHalves(w)), bias: b && gpu.upload(b), out, weightPrecision: 'f16' }, { m, n, k });
-      const want = matmulCpu(x, roundToHalf(w), { m, n, k, transB: true }, b);
-      expect(maxRelativeError(await gpu.readF32(out, m * n), want)).toBeLessThanOrEqual(1e-4);
-    });
-  }
+/** Weights as each reader stores them (weightsF32.wgsl: plain f32; weightsF16.wgsl: packed halves), and the values the CPU twin multiplies. */
+const stored = (precision: WeightPrecision, w: Float32Array) => (precision === 'f16' ? packHalves(w) : w);
+const seen = (precision: WeightPrecision, w: Float32Array) => (precision === 'f16' ? roundToHalf(w) : w);
 
-  for (const c of [
-    { m: 45, n: 71, k: 91, transB: true, bias: true },
-    { m: 70, n: 9, k: 33, transB: true },
-    { m: 37, n: 53, k: 29 }, // B not transposed: the other load path
-  ]) {
-    it(`tiled matmul [${c.m}×${c.k}]·[${c.k}×${c.n}]${c.transB ? ' Bᵀ' : ''}${c.bias ? ' + bias' : ''}`, async () => {
-      const gpu = await testGpu();
-      const a = rng.fillUniform(new Float32Array(c.m * c.k));
-      const b = rng.fillUniform(new Float32Array(c.k * c.n));
-      const bias = c.bias ? rng.fillUniform(new Float32Array(c.n)) : undefined;
-      const out = poisoned(gpu, c.m * c.n);
-      runMatmul(gpu, { a: gpu.upload(a), b: gpu.upload(packHalves(b)), bias: bias && gpu.upload(bias), out, bPrecision: 'f16' }, c);
-      expect(maxRelativeError(await gpu.readF32(out, c.m * c.n), matmulCpu(a, roundToHalf(b), c, bias))).toBeLessThanOrEqual(1e-4);
-    });
+describe('kernels with either weight reader (weightsF32.wgsl, weightsF16.wgsl) against their CPU twins (f16: weights rounded through f16)', () => {
+  for (const precision of ['f32', 'f16'] as const) {
+    for (const { m, n, k, bias } of [
+      { m: 1, n: 1, k: 1, bias: false },
+      { m: 3, n: 65, k: 63, bias: true }, // odd k: rows straddle the packed words
+      { m: 8, n: 33, k: 300, bias: false },
+    ]) {
+      it(`${precision} linearRows ${m}×${k} · (${n}×${k})ᵀ${bias ? ' + bias' : ''}`, async () => {
+        const gpu = await testGpu();
+        const x = rng.fillUniform(new Float32Array(m * k));
+        const w = rng.fillUniform(new Float32Array(n * k));
+        const b = bias ? rng.fillUniform(new Float32Array(n)) : undefined;
+        const out = poisoned(gpu, m * n);
+        runLinearRows(gpu, { x: gpu.upload(x), weight: gpu.upload(stored(precision, w)), bias: b && gpu.upload(b), out, weightPrecision: precision }, { m, n, k });
+        const want = matmulCpu(x, seen(precision, w), { m, n, k, transB: true }, b);
+        expect(maxRelativeError(await gpu.readF32(out, m * n), want)).toBeLessThanOrEqual(1e-4);
+      });
+    }
+
+    for (const c of [
+      { m: 45, n: 71, k: 91, transB: true, bias: true },
+      { m: 70, n: 9, k: 33, transB: true },
+      { m: 37, n: 53, k: 29 }, // B not transposed: the other load path
+    ]) {
+      it(`${precision} tiled matmul [${c.m}×${c.k}]·[${c.k}×${c.n}]${c.transB ? ' Bᵀ' : ''}${c.bias ? ' + bias' : ''}`, async () => {
+        const gpu = await testGpu();
+        const a = rng.fillUniform(new Float32Array(c.m * c.k));
+        const b = rng.fillUniform(new Float32Array(c.k * c.n));
+        const bias = c.bias ? rng.fillUniform(new Float32Array(c.n)) : undefined;
+        const out = poisoned(gpu, c.m * c.n);
+        runMatmul(gpu, { a: gpu.upload(a), b: gpu.upload(stored(precision, b)), bias: bias && gpu.upload(bias), out, bPrecision: precision }, c);
+        expect(maxRelativeError(await gpu.readF32(out, c.m * c.n), matmulCpu(a, seen(precision, b), c, bias))).toBeLessThanOrEqual(1e-4);
+      });
+    }
   }
 
   it('gathers rows of an f16 table stored in chunks with an odd number of values', async () => {

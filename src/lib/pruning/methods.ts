@@ -170,12 +170,17 @@ export function scoreGroup(
   const settings = resolveSettings(where.settings);
   const seed = layerSeed(settings.seed, where.layerIndex, GROUP_NAMES.indexOf(where.groupName));
   const scores = columnScores(RECIPES[method].metric(settings, seed), { weight: group.consumerWeight, dOut: group.hiddenSize, n: group.width }, stats);
-  for (let j = 0; j < scores.length; j++) {
-    if (!Number.isFinite(scores[j])) {
-      throw new InputError(`Layer ${where.layerIndex} ${GROUP_TENSORS[where.groupName].consumer}: the ${method} score of channel ${j} is ${scores[j]}`, 'weights and calibration activations must be finite');
-    }
+  const j = firstNonFinite(scores);
+  if (j >= 0) {
+    throw new InputError(`Layer ${where.layerIndex} ${GROUP_TENSORS[where.groupName].consumer}: the ${method} score of channel ${j} is ${scores[j]}`, 'weights and calibration activations must be finite');
   }
   return scores;
+}
+
+/** The first index whose value is NaN or ±∞, or −1 (CPU twin of src/kernels/pruning/firstNonFinite.wgsl). */
+export function firstNonFinite(values: ArrayLike<number>): number {
+  for (let j = 0; j < values.length; j++) if (!Number.isFinite(values[j])) return j;
+  return -1;
 }
 
 /** Heads kept: `keepHeads`, or else the share of live heads that `keep.attention` is of the channels. */
