@@ -9,26 +9,15 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { adapterLabel } from '../../src/lib/backend.ts';
-import { createGpuContext } from '../../src/kernels/gpu.ts';
 import { formatTable, machineDescription } from '../harness/report.ts';
 import { benchMatmul } from '../matmul.ts';
 import { MATMUL_SHAPES } from '../matmulShapes.ts';
 import { matmulRatioRows } from '../matmulTable.ts';
+import { openNodeGpu } from './nodeGpu.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
 const shapes = quick ? MATMUL_SHAPES.quick : [...MATMUL_SHAPES.full, { label: 'square 4096', m: 4096, k: 4096, n: 4096 }];
-
-async function openNodeGpu() {
-  try {
-    const { create, globals } = await import('webgpu');
-    Object.assign(globalThis, globals);
-    return await createGpuContext(create([]));
-  } catch (error) {
-    console.error(`webgpu package unavailable: ${(error as Error).message}`);
-    return null;
-  }
-}
 
 const gpu = await openNodeGpu();
 console.error(gpu ? `adapter: ${adapterLabel(gpu.adapter)} (fallback ${gpu.adapter.isFallback})` : 'no WebGPU adapter in Node here: timing the CPU path only');

@@ -7,9 +7,9 @@
  * (--f16: the model's weight matrices stored as halves, read as f32.)
  * Tables go to stderr, one JSON line to stdout.
  */
-import { createGpuContext, type GpuContext } from '../../src/kernels/gpu.ts';
 import { benchGpuPrune, watchBuffers } from '../gpuPrune.ts';
 import { machineDescription } from '../harness/report.ts';
+import { openNodeGpu } from './nodeGpu.ts';
 
 const args = process.argv.slice(2);
 const value = (name: string, fallback: number) => {
@@ -17,17 +17,6 @@ const value = (name: string, fallback: number) => {
   return i >= 0 && i + 1 < args.length ? Number(args[i + 1]) : fallback;
 };
 const tiny = args.includes('--tiny');
-
-async function openNodeGpu(): Promise<GpuContext | null> {
-  try {
-    const { create, globals } = await import('webgpu');
-    Object.assign(globalThis, globals);
-    return await createGpuContext(create([]));
-  } catch (error) {
-    console.error(`webgpu package unavailable: ${(error as Error).message}`);
-    return null;
-  }
-}
 
 const gpu = await openNodeGpu();
 if (!gpu) {
