@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../src/cli/tsWorker.ts';
 
 /**
  * The ONNX Runtime peers of bench:opt (onnxruntime-web's wasm build, and onnxruntime-node's native CPU
@@ -72,10 +72,7 @@ export function findOrtNode(argv: readonly string[]): string | null {
 }
 
 export async function startPeer(setup: Omit<PeerSetup, 'kind'>): Promise<Peer> {
-  // Node 20 does not apply `--import tsx` to a worker's entry file: register tsx there first.
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./optPeer.worker.ts', import.meta.url).href;
-  const worker = new Worker(`import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
+  const worker = startTsWorker(new URL('./optPeer.worker.ts', import.meta.url));
   const reply = () =>
     new Promise<PeerReply>((resolve, reject) => {
       const onError = (error: Error) => reject(error);

@@ -2,18 +2,14 @@ import { Worker } from 'node:worker_threads';
 import type { ShardMapper } from '../../lib/monopoly/estimate.ts';
 import type { MonopolyProblem } from '../../lib/monopoly/problem.ts';
 import type { MapPart } from '../../lib/monopoly/shardMap.ts';
+import { startTsWorker } from '../tsWorker.ts';
 
 /**
  * The map step on `count` worker_threads: each worker gets a copy of the problem once, then per task
  * the shards dealt to it round-robin; the parts come back in shard order for the reduce.
  */
 export async function workerMapper(problem: MonopolyProblem, count: number): Promise<ShardMapper & { close(): Promise<void> }> {
-  // Node 20 does not apply `--import tsx` to a worker's own entry file, so a tiny bootstrap registers
-  // tsx's loader in the worker first and then imports the TypeScript worker.
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./monopolyShardWorker.ts', import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  const workers = Array.from({ length: count }, () => new Worker(bootstrap, { eval: true }));
+  const workers = Array.from({ length: count }, () => startTsWorker(new URL('./monopolyShardWorker.ts', import.meta.url)));
   const reply = <T>(worker: Worker) => new Promise<T>((resolve, reject) => {
     const onError = (error: Error) => reject(error);
     worker.once('error', onError);

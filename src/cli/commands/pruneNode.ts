@@ -1,8 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { buildCalibrationSet } from '../../lib/calibration/build.ts';
 import { parseCalibrationWindows } from '../../lib/calibration/file.ts';
 import { fileTextReader } from '../../lib/calibration/nodeTextReader.ts';
@@ -21,6 +18,7 @@ import type { PruneCalibration } from '../../lib/pruning/calibration.ts';
 import { connectPruningThread, type StatsPort } from '../../lib/pruning/statsThread.ts';
 import { tfPruneKernels } from '../../lib/pruning/tfDenseProduct.ts';
 import { modelFilesFor, REPO_ROOT, WIKITEXT_TEST_FILE, type CliModelWithTokenizer } from './optModel.ts';
+import { startTsWorker } from '../tsWorker.ts';
 
 /**
  * Node pieces shared by the `prune` command, `npm run study:fasp` and `npm run bench:prune`:
@@ -75,11 +73,7 @@ export async function cpuPruneKernels(options: { residual?: boolean; threads?: 1
 
 /** A worker_threads statistics thread (statsWorker.ts, compiled by tsx as the rest of the CLI is). */
 function startStatsWorker() {
-  // Node 20 does not apply an `--import tsx` loader to a worker's own entry file: register it first.
-  const tsxPackage = createRequire(import.meta.url).resolve('tsx/package.json');
-  const tsx = pathToFileURL(path.join(path.dirname(tsxPackage), 'dist', 'esm', 'api', 'index.mjs')).href;
-  const entry = new URL('./statsWorker.ts', import.meta.url).href;
-  const worker = new Worker(`import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
+  const worker = startTsWorker(new URL('./statsWorker.ts', import.meta.url));
   worker.unref();
   const port: StatsPort = {
     postMessage: (message, transfer) => worker.postMessage(message, transfer as never),
